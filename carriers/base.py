@@ -1,0 +1,122 @@
+"""The carrier adapter interface: one object per carrier account that turns tracking numbers into results.
+
+An adapter is built from a `CarrierAccount` (credentials and options) and the worker's shared
+`httpx.AsyncClient`. `track(numbers)` may be given more numbers than `max_batch`; it splits them,
+bounds its own concurrency and rate, and returns one `TrackResult` per number it was given, in any
+order. Carrier-side answers about a number (not found, per-number error) are `TrackResult.failed`;
+failures of the whole call are raised from the `carriers.errors` tree. Parsing lives in each carrier's
+pure `parse(body: bytes) -> list[TrackResult]`, so webhooks and polling share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from carriers.errors import CarrierBadResponse, CarrierRateLimited, CarrierUnavailable
+from carriers.result import ErrorKind, TrackResult
+
+
+@dataclass(frozen=True, slots=True)
+class CarrierAccount:
+    """Credentials and options for one carrier account (decrypted by the app just before use)."""
+
+    carrier: str
+    credentials: dict[str, str] = field(default_factory=dict)
+    base_url: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Identity of the credential set, for token caches and rate limiters (never the secret itself)."""
+        ident = self.credentials.get("client_id") or self.credentials.get("api_key", "")[:6]
+        return f"{self.carrier}:{self.base_url}:{ident}"
+
+
+class CarrierAdapter:
+    """Base for adapters: batching, bounded concurrency and the common HTTP error mapping."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    max_batch: ClassVar[int] = 1
+    max_concurrency: ClassVar[int] = 8
+    default_base_url: ClassVar[str] = ""
+
+    def __init__(self, account: CarrierAccount, client: httpx.AsyncClient) -> None:
+        self.account = account
+        self.client = client
+        self.base_url = (account.base_url or self.default_base_url).rstrip("/")
+        self._slots = asyncio.Semaphore(self.max_concurrency)
+
+    async def track(self, numbers: Sequence[str]) -> list[TrackResult]:
+        batches = [list(numbers[i : i + self.max_batch]) for i in range(0, len(numbers), self.max_batch)]
+        chunks = await asyncio.gather(*(self._track_guarded(batch) for batch in batches))
+        return [result for chunk in chunks for result in chunk]
+
+    async def _track_guarded(self, batch: list[str]) -> list[TrackResult]:
+        async with self._slots:
+            results = await self.track_batch(batch)
+        return complete_results(batch, results)
+
+    async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
+        """Fetch and parse one batch of at most `max_batch` numbers."""
+        raise NotImplementedError
+
+
+def complete_results(asked: Iterable[str], results: list[TrackResult]) -> list[TrackResult]:
+    """Keep only results for numbers asked for, and add a `bad_response` for any the carrier skipped."""
+    wanted = {n.upper(): n for n in asked}
+    seen: set[str] = set()
+    kept: list[TrackResult] = []
+    for result in results:
+        key = result.tracking_number.upper()
+        if key in wanted and key not in seen:
+            seen.add(key)
+            result.tracking_number = wanted[key]
+            kept.append(result)
+    for key, number in wanted.items():
+        if key not in seen:
+            kept.append(TrackResult.failed(number, ErrorKind.BAD_RESPONSE, "carrier reply did not mention it"))
+    return kept
+
+
+def raise_for_transport(response: httpx.Response) -> None:
+    """Turn throttling and server failures into the error tree; leave 2xx and 4xx bodies to `parse`."""
+    if response.status_code == 429:
+        raise CarrierRateLimited("carrier answered 429", retry_after=retry_after_seconds(response))
+    if response.status_code >= 500:
+        raise CarrierUnavailable(f"carrier answered {response.status_code}")
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+async def send(request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+    """Run one HTTP call, mapping connection failures and timeouts to `CarrierUnavailable`."""
+    try:
+        response = await request()
+    except httpx.TimeoutException as exc:
+        raise CarrierUnavailable(f"carrier timed out: {type(exc).__name__}") from exc
+    except httpx.TransportError as exc:
+        raise CarrierUnavailable(f"carrier unreachable: {exc}") from exc
+    raise_for_transport(response)
+    return response
+
+
+def bad_body(detail: str) -> CarrierBadResponse:
+    return CarrierBadResponse(f"malformed carrier reply: {detail}")
