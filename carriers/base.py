@@ -11,16 +11,25 @@ pure `parse(body: bytes) -> list[TrackResult]`, so webhooks and polling share it
 from __future__ import annotations
 
 import asyncio
+import functools
+import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
+from xml.etree.ElementTree import ParseError
 
 import httpx
 
 from carriers.errors import CarrierBadResponse, CarrierRateLimited, CarrierUnavailable
+from carriers.ratelimit import shared_buckets
 from carriers.result import ErrorKind, TrackResult
+
+log = logging.getLogger("ordertrail.carriers")
+
+Parser = Callable[[bytes], list[TrackResult]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +56,8 @@ class CarrierAdapter:
     max_batch: ClassVar[int] = 1
     max_concurrency: ClassVar[int] = 8
     default_base_url: ClassVar[str] = ""
+    # (calls, seconds) per account at the carrier's published limit; None when it publishes none.
+    rate_limit: ClassVar[tuple[int, float] | None] = None
 
     def __init__(self, account: CarrierAccount, client: httpx.AsyncClient) -> None:
         self.account = account
@@ -67,6 +78,24 @@ class CarrierAdapter:
     async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
         """Fetch and parse one batch of at most `max_batch` numbers."""
         raise NotImplementedError
+
+    async def throttle(self, name: str = "track") -> None:
+        """Wait for this account's rate-limit token (a no-op where the carrier publishes no limit)."""
+        if self.rate_limit is not None:
+            await shared_buckets.get(f"{self.account.key}:{name}", *self.rate_limit).acquire()
+
+    def pause(self, seconds: float, name: str = "track") -> None:
+        """Hand out no tokens for `seconds` (Retry-After, exhausted daily quota)."""
+        if self.rate_limit is not None:
+            shared_buckets.get(f"{self.account.key}:{name}", *self.rate_limit).block_for(seconds)
+
+    def parse_or_fail(self, parse: Parser, body: bytes, numbers: list[str]) -> list[TrackResult]:
+        """Parse a reply; a malformed one becomes a `bad_response` result per number, with a logged sample."""
+        try:
+            return parse(body)
+        except CarrierBadResponse as exc:
+            log.warning("%s: %s; sample=%r", self.code, exc, body[:200])
+            return [TrackResult.failed(n, ErrorKind.BAD_RESPONSE, str(exc)) for n in numbers]
 
 
 def complete_results(asked: Iterable[str], results: list[TrackResult]) -> list[TrackResult]:
@@ -120,3 +149,20 @@ async def send(request: Callable[[], Awaitable[httpx.Response]]) -> httpx.Respon
 
 def bad_body(detail: str) -> CarrierBadResponse:
     return CarrierBadResponse(f"malformed carrier reply: {detail}")
+
+
+def guarded_parse(parse: Parser) -> Parser:
+    """Decorate a `parse` so any shape surprise (bad JSON/XML, missing key, wrong type) is a `CarrierBadResponse`."""
+
+    @functools.wraps(parse)
+    def wrapper(body: bytes) -> list[TrackResult]:
+        try:
+            return parse(body)
+        except CarrierBadResponse:
+            raise
+        except (json.JSONDecodeError, ParseError, UnicodeDecodeError) as exc:
+            raise bad_body(f"not parseable: {exc}") from exc
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            raise bad_body(f"{type(exc).__name__}: {exc}") from exc
+
+    return wrapper
