@@ -1,0 +1,209 @@
+"""Database tables (SQLModel): merchants and their keys, orders, shipments, events and the notification outbox.
+
+Every row carries `merchant_id` (directly or through its order), and every query is scoped by it.
+Times are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Merchant(SQLModel, table=True):
+    __tablename__ = "merchant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    website_url: str = Field(default="", max_length=500)
+    logo_url: str = Field(default="", max_length=500)
+    primary_color: str = Field(default="#1f4e79", max_length=7)
+    accent_color: str = Field(default="#f5a623", max_length=7)
+    font: str = Field(default="system", max_length=40)
+    support_email: str = Field(default="", max_length=254)
+    support_phone: str = Field(default="", max_length=40)
+    support_url: str = Field(default="", max_length=500)
+    return_policy_url: str = Field(default="", max_length=500)
+    announcement: str = Field(default="", max_length=500)
+    default_locale: str = Field(default="en", max_length=10)
+    timezone: str = Field(default="UTC", max_length=64)
+    sender_name: str = Field(default="", max_length=100)
+    reply_to: str = Field(default="", max_length=254)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    name: str = Field(default="default", max_length=100)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class CarrierAccountRow(SQLModel, table=True):
+    """A merchant's credentials for one carrier; `credentials` is AES-GCM ciphertext, never clear text."""
+
+    __tablename__ = "carrier_account"
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    carrier: str = Field(max_length=20)
+    label: str = Field(default="", max_length=100)
+    credentials: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    base_url: str = Field(default="", max_length=500)
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "shop_order"
+    __table_args__ = (UniqueConstraint("merchant_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    number: str = Field(max_length=64)
+    customer_name: str = Field(default="", max_length=200)
+    customer_email: str = Field(default="", max_length=254, index=True)
+    customer_phone: str = Field(default="", max_length=20)
+    locale: str = Field(default="", max_length=10)
+    timezone: str = Field(default="", max_length=64)
+    city: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", max_length=2)
+    placed_at: datetime = Field(default_factory=utcnow)
+    promised_by: date | None = None
+    cancelled_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LineItem(SQLModel, table=True):
+    __tablename__ = "line_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="shop_order.id", index=True)
+    sku: str = Field(default="", max_length=64)
+    title: str = Field(max_length=300)
+    quantity: int = Field(default=1, ge=1)
+    image_url: str = Field(default="", max_length=500)
+    product_url: str = Field(default="", max_length=500)
+
+
+class Shipment(SQLModel, table=True):
+    __tablename__ = "shipment"
+    __table_args__ = (
+        UniqueConstraint("merchant_id", "carrier", "tracking_number"),
+        Index("ix_shipment_due", "next_poll_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    order_id: int = Field(foreign_key="shop_order.id", index=True)
+    carrier: str = Field(max_length=20)
+    carrier_account_id: int | None = Field(default=None, foreign_key="carrier_account.id")
+    tracking_number: str = Field(max_length=40)
+    # Random reference the public token is derived from (HMAC with the secret key); only its hash is stored.
+    ref: str = Field(max_length=32, unique=True)
+    token_version: int = Field(default=0)
+    token_hash: str = Field(max_length=64, unique=True)
+    status: str = Field(default="pending", max_length=24)
+    substatus: str = Field(default="", max_length=64)
+    action_required: bool = False
+    status_changed_at: datetime = Field(default_factory=utcnow)
+    service: str = Field(default="", max_length=100)
+    estimate_earliest: date | None = None
+    estimate_latest: date | None = None
+    first_estimate: date | None = None
+    delivered_at: datetime | None = None
+    signed_by: str = Field(default="", max_length=100)
+    last_event_at: datetime | None = None
+    next_poll_at: datetime | None = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    poll_failures: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    not_found_since: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TrackingEvent(SQLModel, table=True):
+    __tablename__ = "tracking_event"
+    __table_args__ = (UniqueConstraint("shipment_id", "fingerprint"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    fingerprint: str = Field(max_length=40)
+    occurred_at: datetime
+    status: str = Field(max_length=24)
+    substatus: str = Field(default="", max_length=64)
+    carrier_code: str = Field(default="", max_length=40)
+    description: str = Field(default="", max_length=500)
+    location: str = Field(default="", max_length=200)
+    local_time: str = Field(default="", max_length=40)
+    action_required: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notification(SQLModel, table=True):
+    """The outbox: one row per message to send, written in the transaction that caused it."""
+
+    __tablename__ = "notification"
+    __table_args__ = (Index("ix_notification_due", "state", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    order_id: int = Field(foreign_key="shop_order.id", index=True)
+    shipment_id: int | None = Field(default=None, foreign_key="shipment.id", index=True)
+    trigger: str = Field(max_length=32)
+    channel: str = Field(max_length=8)
+    recipient: str = Field(max_length=254)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    state: str = Field(default="pending", max_length=12)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    provider_id: str = Field(default="", max_length=200)
+    last_error: str = Field(default="", max_length=500)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class NotificationAttempt(SQLModel, table=True):
+    __tablename__ = "notification_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    started_at: datetime = Field(default_factory=utcnow)
+    outcome: str = Field(default="", max_length=12)
+    provider_id: str = Field(default="", max_length=200)
+    error: str = Field(default="", max_length=500)
+
+
+class Suppression(SQLModel, table=True):
+    """A recipient who opted out of a channel for one shop (unsubscribe, SMS STOP, hard bounce)."""
+
+    __tablename__ = "suppression"
+    __table_args__ = (UniqueConstraint("merchant_id", "channel", "recipient"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    channel: str = Field(max_length=8)
+    recipient: str = Field(max_length=254)
+    reason: str = Field(default="", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+metadata = SQLModel.metadata

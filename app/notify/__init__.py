@@ -1,0 +1,1 @@
+"""Turning shipment changes into outbox rows, and sending them."""

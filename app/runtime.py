@@ -1,0 +1,78 @@
+"""The per-process runtime: settings, database engine, shared HTTP client, channels and carrier adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import make_engine, reading
+from app.models import CarrierAccountRow
+from app.security.crypto import CredentialsError, key_from_settings, unseal
+from app.settings import Settings
+from carriers import registry
+from carriers.base import CarrierAccount, CarrierAdapter
+from carriers.errors import CarrierAuthError
+from carriers.http import make_client
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    http: httpx.AsyncClient
+    channels: dict[str, Any] = field(default_factory=dict)
+    _adapters: dict[tuple[str, int | None, int | None], CarrierAdapter] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Runtime:
+        return cls(settings=settings, engine=make_engine(settings.database_url), http=make_client(transport=transport))
+
+    @property
+    def credentials_key(self) -> bytes:
+        return key_from_settings(self.settings.credentials_key, self.settings.secret_key)
+
+    def speed_for(self, carrier: str) -> float:
+        return self.settings.sandbox_speed if carrier == "sandbox" else 1.0
+
+    async def adapter(self, carrier: str, account_id: int | None, merchant_id: int) -> CarrierAdapter:
+        """The adapter for a shipment's account: its own, else the merchant's for that carrier, else built-in."""
+        cache_key = (carrier, account_id, None if account_id else merchant_id)
+        if cache_key in self._adapters:
+            return self._adapters[cache_key]
+        account = await self._load_account(carrier, account_id, merchant_id)
+        adapter = registry.adapter_class(carrier)(account, self.http)
+        self._adapters[cache_key] = adapter
+        return adapter
+
+    async def _load_account(self, carrier: str, account_id: int | None, merchant_id: int) -> CarrierAccount:
+        table = CarrierAccountRow.__table__
+        query = select(table).where(table.c.merchant_id == merchant_id, table.c.carrier == carrier)
+        if account_id is not None:
+            query = select(table).where(table.c.id == account_id)
+        async with reading(self.engine) as conn:
+            row = (await conn.execute(query.order_by(table.c.id).limit(1))).first()
+        if row is None:
+            if carrier == "sandbox":
+                return CarrierAccount(
+                    "sandbox", {"api_key": self.settings.sandbox_api_key}, base_url=self.settings.sandbox_url
+                )
+            raise CarrierAuthError(f"no {carrier} account is configured for this shop")
+        try:
+            credentials = unseal(self.credentials_key, row.merchant_id, carrier, row.credentials)
+        except CredentialsError as exc:
+            raise CarrierAuthError(str(exc)) from exc
+        base_url = row.base_url or (self.settings.sandbox_url if carrier == "sandbox" else "")
+        return CarrierAccount(carrier, credentials, base_url=base_url, options=dict(row.options))
+
+    def forget_adapters(self) -> None:
+        self._adapters.clear()
+
+    async def close(self) -> None:
+        for channel in self.channels.values():
+            await channel.close()
+        await self.http.aclose()
+        await self.engine.dispose()

@@ -1,0 +1,1 @@
+"""Secrets handling: public tracking tokens, API keys and encrypted carrier credentials."""

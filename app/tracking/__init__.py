@@ -1,0 +1,1 @@
+"""Polling carriers and applying what they say to shipments."""

@@ -1,0 +1,216 @@
+"""Applying carrier results to claimed shipments: new events, status, estimate, next poll, outbox — one transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.db import writing
+from app.models import Notification, Shipment, TrackingEvent
+from app.notify.triggers import outbox_rows, trigger_for_change
+from app.tracking.cadence import backoff, next_poll
+from carriers.result import ErrorKind, TrackResult
+from carriers.status import Status
+
+log = logging.getLogger("ordertrail.poll")
+
+NOT_FOUND_EXPIRES = timedelta(days=14)
+SILENT_EXPIRES = timedelta(days=30)
+
+
+@dataclass
+class ApplyReport:
+    updated: int = 0
+    new_events: int = 0
+    status_changes: int = 0
+    notifications: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    unknown_codes: dict[str, int] = field(default_factory=dict)
+
+
+def _insert(conn: AsyncConnection, table: Any) -> Any:
+    return (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(table)
+
+
+def resolve_status(old: Status, new: Status) -> Status:
+    """Delivered is only left for an explicit return or exception; an unknown or stale scan never undoes it."""
+    if old is Status.DELIVERED and new not in (Status.RETURNED, Status.EXCEPTION):
+        return Status.DELIVERED
+    if old is Status.RETURNED and new is not Status.RETURNED:
+        return Status.RETURNED
+    return new
+
+
+def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tuple[dict[str, Any], Status]:
+    old = Status(ship.status)
+    new = resolve_status(old, result.status if result.events else old)
+    newest = max((e.time for e in result.events), default=ship.last_event_at)
+    if new is not old and not new.terminal and newest and now - newest > SILENT_EXPIRES:
+        new = Status.EXPIRED
+    estimate = result.estimate
+    row = {
+        "b_id": ship.id,
+        "status": new.value,
+        "substatus": result.substatus if new is Status(result.status) else ship.substatus,
+        "action_required": bool(result.events and result.events[0].action_required and not new.terminal),
+        "service": result.service,
+        "estimate_earliest": estimate.earliest if estimate else ship.estimate_earliest,
+        "estimate_latest": estimate.latest if estimate else ship.estimate_latest,
+        "first_estimate": ship.first_estimate or (estimate.earliest if estimate else None),
+        "delivered_at": result.delivered_at or ship.delivered_at,
+        "signed_by": result.signed_by,
+        "last_event_at": newest,
+        "next_poll_at": next_poll(new, now=now, created_at=ship.created_at, last_event_at=newest, speed=speed),
+        "lease_until": None,
+        "poll_failures": 0,
+        "last_error": "",
+        "not_found_since": None,
+        "updated_at": now,
+    }
+    return row, new
+
+
+def _event_rows(ship: Any, carrier: str, result: TrackResult, now: datetime) -> list[dict[str, Any]]:
+    # Only events no older than a day before the newest one stored can be new: skip re-writing the history.
+    horizon = ship.last_event_at - timedelta(days=1) if ship.last_event_at else None
+    return [
+        {
+            "shipment_id": ship.id,
+            "fingerprint": event.fingerprint(carrier, ship.tracking_number),
+            "occurred_at": event.time,
+            "status": event.status.value,
+            "substatus": event.substatus,
+            "carrier_code": event.carrier_code[:40],
+            "description": event.description[:500],
+            "location": event.location[:200],
+            "local_time": event.local_time[:40],
+            "action_required": event.action_required,
+            "created_at": now,
+        }
+        for event in result.events
+        if horizon is None or event.time >= horizon
+    ]
+
+
+def _context(ship: Any, result: TrackResult, new: Status) -> dict[str, Any]:
+    latest = result.events[0] if result.events else None
+    return {
+        "status": new.value,
+        "description": latest.description if latest else "",
+        "location": latest.location if latest else "",
+        "carrier_code": latest.carrier_code if latest else "",
+        "action_required": bool(latest and latest.action_required),
+    }
+
+
+def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float | None) -> dict[str, Any]:
+    failures = ship.poll_failures + 1
+    row: dict[str, Any] = {
+        "b_id": ship.id,
+        "poll_failures": failures,
+        "last_error": f"{result.error}: {result.error_message}"[:500],
+        "next_poll_at": backoff(failures, now=now, retry_after=retry_after),
+        "lease_until": None,
+        "not_found_since": ship.not_found_since,
+        "status": ship.status,
+        "updated_at": now,
+    }
+    if result.error is ErrorKind.NOT_FOUND:
+        since = ship.not_found_since or now
+        row["not_found_since"] = since
+        row["poll_failures"] = ship.poll_failures  # not found is a soft state, not a carrier fault
+        row["next_poll_at"] = backoff(min(failures, 6), now=now)
+        if now - since > NOT_FOUND_EXPIRES and ship.status in (Status.PENDING, Status.INFO_RECEIVED):
+            row["status"], row["next_poll_at"] = Status.EXPIRED.value, None
+    return row
+
+
+async def apply_results(
+    engine: AsyncEngine,
+    *,
+    carrier: str,
+    shipments: list[Any],
+    results: list[TrackResult],
+    now: datetime,
+    speed: float = 1.0,
+    retry_after: float | None = None,
+) -> ApplyReport:
+    """Write one polled batch: Core executemany for every table, all in one transaction."""
+    report = ApplyReport()
+    by_number = {r.tracking_number.upper(): r for r in results}
+    ok_rows: list[dict[str, Any]] = []
+    error_rows: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    outbox: list[dict[str, Any]] = []
+    for ship in shipments:
+        result = by_number.get(ship.tracking_number.upper()) or TrackResult.failed(
+            ship.tracking_number, ErrorKind.BAD_RESPONSE, "no result for this number"
+        )
+        for code in result.unknown_codes:
+            report.unknown_codes[code] = report.unknown_codes.get(code, 0) + 1
+        if not result.ok:
+            report.errors[str(result.error)] = report.errors.get(str(result.error), 0) + 1
+            error_rows.append(_error_row(ship, result, now, retry_after))
+            continue
+        row, new = _ok_row(ship, result, now, speed)
+        ok_rows.append(row)
+        events.extend(_event_rows(ship, carrier, result, now))
+        old = Status(ship.status)
+        if new is not old:
+            report.status_changes += 1
+            row["status_changed_at"] = now
+            trigger = trigger_for_change(old, new)
+            if trigger and ship.cancelled_at is None:
+                outbox.extend(
+                    outbox_rows(
+                        merchant_id=ship.merchant_id,
+                        order_id=ship.order_id,
+                        shipment_id=ship.id,
+                        trigger=trigger,
+                        email=ship.customer_email,
+                        phone=ship.customer_phone,
+                        now=now,
+                        context=_context(ship, result, new),
+                    )
+                )
+    async with writing(engine) as conn:
+        await _write(conn, ok_rows, error_rows, events, outbox, report)
+    report.updated = len(ok_rows)
+    if report.unknown_codes:
+        log.warning("%s: unknown carrier codes mapped to in_transit: %s", carrier, report.unknown_codes)
+    return report
+
+
+async def _write(
+    conn: AsyncConnection,
+    ok_rows: list[dict[str, Any]],
+    error_rows: list[dict[str, Any]],
+    events: list[dict[str, Any]],
+    outbox: list[dict[str, Any]],
+    report: ApplyReport,
+) -> None:
+    table = Shipment.__table__
+    by_id = table.c.id == bindparam("b_id")
+    changed = [r for r in ok_rows if "status_changed_at" in r]
+    unchanged = [r for r in ok_rows if "status_changed_at" not in r]
+    for rows in (changed, unchanged, error_rows):
+        if rows:
+            columns = {k: bindparam(k) for k in rows[0] if k != "b_id"}
+            await conn.execute(update(table).where(by_id).values(columns), rows)
+    if events:
+        stmt = _insert(conn, TrackingEvent.__table__).on_conflict_do_nothing(
+            index_elements=["shipment_id", "fingerprint"]
+        )
+        result = await conn.execute(stmt, events)
+        report.new_events = result.rowcount if result.rowcount >= 0 else len(events)
+    if outbox:
+        stmt = _insert(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        await conn.execute(stmt, outbox)
+        report.notifications = len(outbox)

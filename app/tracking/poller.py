@@ -1,0 +1,78 @@
+"""One poll tick: claim due shipments, ask each carrier account for its batch, apply what came back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from app.runtime import Runtime
+from app.tracking.apply import ApplyReport, apply_results
+from app.tracking.claim import claim_due
+from carriers.errors import CarrierError
+from carriers.result import ErrorKind, TrackResult
+
+log = logging.getLogger("ordertrail.poll")
+
+
+@dataclass
+class PollReport:
+    claimed: int = 0
+    groups: int = 0
+    applied: list[ApplyReport] = field(default_factory=list)
+
+    @property
+    def status_changes(self) -> int:
+        return sum(r.status_changes for r in self.applied)
+
+    @property
+    def notifications(self) -> int:
+        return sum(r.notifications for r in self.applied)
+
+    @property
+    def errors(self) -> dict[str, int]:
+        totals: dict[str, int] = defaultdict(int)
+        for report in self.applied:
+            for kind, count in report.errors.items():
+                totals[kind] += count
+        return dict(totals)
+
+
+async def poll_once(rt: Runtime, *, now: datetime | None = None, limit: int | None = None) -> PollReport:
+    now = now or datetime.now(UTC)
+    claimed = await claim_due(rt.engine, now=now, limit=limit or rt.settings.poll_batch_size)
+    groups: dict[tuple[str, int | None, int], list[Any]] = defaultdict(list)
+    for ship in claimed:
+        account_key = None if ship.carrier_account_id else ship.merchant_id
+        groups[(ship.carrier, ship.carrier_account_id, account_key or 0)].append(ship)
+    report = PollReport(claimed=len(claimed), groups=len(groups))
+    reports = await asyncio.gather(*(_poll_group(rt, key, ships, now) for key, ships in groups.items()))
+    report.applied.extend(reports)
+    return report
+
+
+async def _poll_group(rt: Runtime, key: tuple[str, int | None, int], ships: list[Any], now: datetime) -> ApplyReport:
+    carrier, account_id, _ = key
+    numbers = [s.tracking_number for s in ships]
+    retry_after: float | None = None
+    try:
+        adapter = await rt.adapter(carrier, account_id, ships[0].merchant_id)
+        results = await adapter.track(numbers)
+    except CarrierError as exc:
+        log.warning("%s poll of %d shipments failed: %s", carrier, len(ships), exc)
+        results = [TrackResult.failed(n, exc.kind, str(exc)) for n in numbers]
+        retry_after = exc.retry_after
+    except KeyError as exc:  # carrier code not installed
+        results = [TrackResult.failed(n, ErrorKind.UNAVAILABLE, f"carrier not installed: {exc}") for n in numbers]
+    return await apply_results(
+        rt.engine,
+        carrier=carrier,
+        shipments=ships,
+        results=results,
+        now=now,
+        speed=rt.speed_for(carrier),
+        retry_after=retry_after,
+    )

@@ -1,0 +1,133 @@
+"""Email over real SMTP with aiosmtplib: a small pool of reused connections, typed results, safe headers.
+
+Headers are built only through `email.message.EmailMessage` (policy=default) from values stripped of
+CR, LF and NUL, so merchant text can never add a header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import formataddr
+
+import aiosmtplib
+
+from notifications.base import EmailMessageSpec, SendResult
+
+_CONTROL = str.maketrans("", "", "\r\n\x00")
+
+
+def clean_header(value: str) -> str:
+    return value.translate(_CONTROL).strip()
+
+
+def build_message(spec: EmailMessageSpec) -> EmailMessage:
+    message = EmailMessage()
+    sender = clean_header(spec.sender)
+    name = clean_header(spec.sender_name)
+    message["From"] = formataddr((name, sender)) if name else sender
+    message["To"] = clean_header(spec.to)
+    message["Subject"] = clean_header(spec.subject)
+    if spec.message_id:
+        message["Message-ID"] = clean_header(spec.message_id)
+    if spec.reply_to:
+        message["Reply-To"] = clean_header(spec.reply_to)
+    for key, value in spec.headers.items():
+        message[clean_header(key)] = clean_header(value)
+    message.set_content(spec.text)
+    message.add_alternative(spec.html, subtype="html")
+    return message
+
+
+def valid_address(address: str) -> bool:
+    try:
+        Address(addr_spec=address)
+    except (ValueError, IndexError, TypeError):
+        return False
+    return "@" in address
+
+
+class SmtpEmailChannel:
+    """Sends through `connections` reused SMTP sessions; a broken session is reopened on next use."""
+
+    name = "email"
+    max_subject_chars = 200
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        username: str = "",
+        password: str = "",
+        starttls: bool = False,
+        connections: int = 4,
+        timeout: float = 30.0,
+    ) -> None:
+        self._options = {"hostname": host, "port": port, "timeout": timeout, "start_tls": starttls}
+        self._credentials = (username, password) if username else None
+        self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
+        for _ in range(connections):
+            self._idle.put_nowait(aiosmtplib.SMTP(**self._options))  # type: ignore[arg-type]
+
+    async def _ready(self, smtp: aiosmtplib.SMTP) -> None:
+        if smtp.is_connected:
+            return
+        await smtp.connect()
+        if self._credentials:
+            await smtp.login(*self._credentials)
+
+    async def send(self, spec: EmailMessageSpec) -> SendResult:
+        if not valid_address(spec.to):
+            return SendResult.permanent(f"invalid recipient address {spec.to!r}", code="invalid_address")
+        message = build_message(spec)
+        smtp = await self._idle.get()
+        try:
+            return await self._send(smtp, message)
+        finally:
+            self._idle.put_nowait(smtp)
+
+    async def _send(self, smtp: aiosmtplib.SMTP, message: EmailMessage) -> SendResult:
+        try:
+            await self._ready(smtp)
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            await self._drop(smtp)
+            return SendResult.temporary(f"SMTP server unreachable: {exc}", code="connect")
+        try:
+            errors, reply = await smtp.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            return _refused(exc.recipients[0] if exc.recipients else None)
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                return SendResult.permanent(f"SMTP {exc.code} {exc.message}", code=str(exc.code))
+            await self._drop(smtp)
+            return SendResult.temporary(f"SMTP {exc.code} {exc.message}", code=str(exc.code))
+        except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:
+            await self._drop(smtp)
+            # The server may have queued the message before the line dropped: resend, same Message-ID.
+            return SendResult(ok=False, retryable=True, error=f"SMTP connection lost: {exc}", in_doubt=True)
+        if errors:
+            refused = next(iter(errors.values()))
+            return _refused(refused)
+        return SendResult.sent(str(message["Message-ID"] or reply))
+
+    async def _drop(self, smtp: aiosmtplib.SMTP) -> None:
+        with contextlib.suppress(Exception):
+            smtp.close()
+
+    async def close(self) -> None:
+        while not self._idle.empty():
+            smtp = self._idle.get_nowait()
+            if smtp.is_connected:
+                with contextlib.suppress(Exception):
+                    await smtp.quit()
+
+
+def _refused(response: object) -> SendResult:
+    code = int(getattr(response, "code", 550))
+    text = f"recipient refused: {code} {getattr(response, 'message', '')}"
+    if code >= 500:
+        return SendResult.permanent(text, code=str(code))
+    return SendResult.temporary(text, code=str(code))
