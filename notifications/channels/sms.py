@@ -242,6 +242,8 @@ class TwilioSmsChannel:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             return self._from_transport_error(exc, exchange)
         except ValueError as exc:
+            if exchange.response is None:
+                raise  # nothing reached Twilio: a bug on our side, not a delivery outcome
             # A 2xx whose body is not JSON: the message was most likely accepted, we just cannot read its SID.
             return _in_doubt(f"unreadable reply: {exc}", "bad_reply")
         finally:
