@@ -59,7 +59,9 @@ def _detail(root: Element) -> TrackResult:
         substatus=events[0].substatus if events else "",
         events=events,
         service=_text(root, "service-name"),
-        unknown_codes=list(dict.fromkeys(e.carrier_code for e in events if lookup(e.carrier_code) is None)),
+        unknown_codes=list(
+            dict.fromkeys(e.carrier_code for e in events if e.carrier_code and lookup(e.carrier_code) is None)
+        ),
     )
     expected = parse_date(_text(root, "changed-expected-date") or _text(root, "expected-delivery-date"))
     result.estimate = Estimate.on(expected) if expected else None
