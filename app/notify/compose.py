@@ -105,7 +105,7 @@ def _carrier_name(code: str) -> str:
 
 def email_spec(row: Any, ctx: dict[str, Any], data: Loaded, settings: Settings) -> EmailMessageSpec:
     merchant = data.merchants[row.merchant_id]
-    rendered = render_email("shipment_update", ctx)
+    rendered = render_email("shipment_update", ctx, ctx["locale"])
     domain = urlsplit(settings.base_url).hostname or "ordertrail.localhost"
     digest = hashlib.sha256(row.dedupe_key.encode()).hexdigest()[:16]
     return EmailMessageSpec(

@@ -1,0 +1,97 @@
+"""The Starlette application factory: routes, static files, security headers, and the runtime's lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from app.runtime import Runtime
+from app.scheduler import build_scheduler
+from app.settings import Settings
+from app.web import api, public, unsubscribe
+from app.web.headers import SecurityHeaders
+from carriers.sandbox.server import create_sandbox_app
+from notifications.channels.email import SmtpEmailChannel
+
+STATIC = Path(__file__).resolve().parent.parent.parent / "static"
+
+
+def default_channels(settings: Settings) -> dict[str, object]:
+    channels: dict[str, object] = {
+        "email": SmtpEmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            connections=settings.smtp_connections,
+        )
+    }
+    if settings.sms_enabled:
+        from notifications.channels.sms import TwilioSmsChannel
+
+        channels["sms"] = TwilioSmsChannel(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from_number,
+            api_base_url=settings.twilio_api_base_url or None,
+        )
+    return channels
+
+
+async def health(request: Request) -> Response:
+    return Response("ok", media_type="text/plain")
+
+
+async def page_not_found(request: Request, exc: Exception) -> Response:
+    return public.not_found(request)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    scheduler: bool = False,
+    extra_mounts: list[Mount] | None = None,
+) -> Starlette:
+    """The web app. With `runtime` the caller owns it (tests); else the lifespan creates and closes one."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        rt = runtime or Runtime.create(settings)
+        if not rt.channels:
+            rt.channels.update(default_channels(settings))
+        app.state.runtime = rt
+        jobs = build_scheduler(rt) if scheduler else None
+        if jobs:
+            jobs.start()
+        try:
+            yield
+        finally:
+            if jobs:
+                jobs.shutdown(wait=False)
+            if runtime is None:
+                await rt.close()
+
+    routes = [
+        Route("/healthz", health),
+        Route("/t/{token}", public.tracking_page),
+        Route("/u/{merchant_id}/{channel}/{token}", unsubscribe.unsubscribe, methods=["GET", "POST"]),
+        Route("/api/v1/shipments", api.create, methods=["POST"]),
+        Route("/api/v1/shipments/{shipment_id}", api.get_one, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+        Mount("/sandbox-carrier", create_sandbox_app(api_key=settings.sandbox_api_key, speed=settings.sandbox_speed)),
+        *(extra_mounts or []),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: page_not_found})
+    if runtime is not None:
+        app.state.runtime = runtime
+    app.add_middleware(SecurityHeaders)
+    return app
