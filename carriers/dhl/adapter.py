@@ -42,11 +42,11 @@ class Adapter(CarrierAdapter):
         return results
 
     async def _get(self, number: str) -> httpx.Response:
-        self._spend_daily_call()
-        await self.throttle()
         api_key = self.account.credentials.get("api_key", "")
         if not api_key:
             raise CarrierAuthError("DHL: credential 'api_key' is missing")
+        self._spend_daily_call()
+        await self.throttle()
         try:
             response = await send(
                 lambda: self.client.get(
