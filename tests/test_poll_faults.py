@@ -1,0 +1,110 @@
+"""Carrier faults: 500, 429 and garbage leave the shipment's data intact and it is polled again later."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from app.tracking.poller import poll_once
+from carriers.sandbox.scenarios import make_number
+from tests.factories import add_shipment, events_of, make_merchant, notifications_of, shipment_row
+
+
+async def queue_fault(sandbox_url: str, mode: str, **extra: object) -> None:
+    async with httpx.AsyncClient() as client:
+        response = await client.post(f"{sandbox_url}/_control/faults", json={"mode": mode, "count": 1, **extra})
+        response.raise_for_status()
+
+
+async def in_transit_shipment(runtime, clock) -> int:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, make_number("DL", clock.now))
+    clock.now += timedelta(hours=11)
+    assert (await poll_once(runtime, now=clock.now)).status_changes == 1
+    return made.shipment_id
+
+
+@pytest.mark.parametrize("mode", ["500", "garbage", "truncated", "html"])
+async def test_bad_carrier_reply_keeps_state_and_retries_later(runtime, clock, sandbox_url, mode) -> None:
+    shipment_id = await in_transit_shipment(runtime, clock)
+    before = await shipment_row(runtime.engine, shipment_id)
+    events_before = len(await events_of(runtime.engine, shipment_id))
+
+    clock.now += timedelta(hours=42)  # 53 sandbox hours in: the carrier now says out for delivery
+    await queue_fault(sandbox_url, mode)
+    report = await poll_once(runtime, now=clock.now)
+    expected = "unavailable" if mode == "500" else "bad_response"
+    assert report.errors == {expected: 1}
+
+    after = await shipment_row(runtime.engine, shipment_id)
+    assert after.status == "in_transit" and after.last_event_at == before.last_event_at
+    assert len(await events_of(runtime.engine, shipment_id)) == events_before
+    assert after.poll_failures == 1 and after.last_error.startswith(expected)
+    assert clock.now < after.next_poll_at <= clock.now + timedelta(minutes=2)
+    assert [n.trigger for n in await notifications_of(runtime.engine, shipment_id)] == ["shipped"]
+
+    clock.now = after.next_poll_at  # the fault is over: the next due poll catches up
+    report = await poll_once(runtime, now=clock.now)
+    assert report.errors == {}
+    recovered = await shipment_row(runtime.engine, shipment_id)
+    assert recovered.status == "out_for_delivery" and recovered.poll_failures == 0 and recovered.last_error == ""
+    assert len(await events_of(runtime.engine, shipment_id)) > events_before
+
+
+async def test_rate_limited_poll_waits_for_retry_after(runtime, clock, sandbox_url) -> None:
+    shipment_id = await in_transit_shipment(runtime, clock)
+    clock.now = (await shipment_row(runtime.engine, shipment_id)).next_poll_at
+    await queue_fault(sandbox_url, "429", retry_after=900)
+    assert (await poll_once(runtime, now=clock.now)).errors == {"rate_limited": 1}
+    after = await shipment_row(runtime.engine, shipment_id)
+    assert after.next_poll_at >= clock.now + timedelta(seconds=900)
+    assert after.status == "in_transit"
+    # Not due before Retry-After has passed.
+    assert (await poll_once(runtime, now=clock.now + timedelta(seconds=899))).claimed == 0
+    assert (await poll_once(runtime, now=after.next_poll_at)).errors == {}
+
+
+async def test_unknown_number_is_soft_and_keeps_being_polled(runtime, clock) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, make_number("NF", clock.now))
+    clock.now += timedelta(minutes=1)
+    for _ in range(3):
+        report = await poll_once(runtime, now=clock.now)
+        assert report.errors == {"not_found": 1}
+        row = await shipment_row(runtime.engine, made.shipment_id)
+        assert row.status == "pending" and row.next_poll_at > clock.now and row.poll_failures == 0
+        clock.now = row.next_poll_at
+    assert row.not_found_since is not None
+    # After two weeks of "not found" the shipment expires instead of being polled forever; it is never dropped.
+    clock.now = row.not_found_since + timedelta(days=15)
+    await poll_once(runtime, now=clock.now)
+    expired = await shipment_row(runtime.engine, made.shipment_id)
+    assert expired.status == "expired" and expired.next_poll_at is None
+
+
+async def test_wrong_api_key_is_an_auth_error_not_a_crash(runtime, clock) -> None:
+    runtime.settings = runtime.settings.model_copy(update={"sandbox_api_key": "wrong"})
+    runtime.forget_adapters()
+    merchant_id, _ = await make_merchant(runtime.engine)
+    made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, make_number("DL", clock.now))
+    clock.now += timedelta(minutes=1)
+    assert (await poll_once(runtime, now=clock.now)).errors == {"auth": 1}
+    row = await shipment_row(runtime.engine, made.shipment_id)
+    assert row.status == "pending" and "refused the API key" in row.last_error
+
+
+async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None:
+    from app.tracking.claim import claim_due
+
+    merchant_id, _ = await make_merchant(runtime.engine)
+    for serial in range(30):
+        number = make_number("DL", clock.now, serial)
+        await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, number, order_number=f"o{serial}")
+    clock.now += timedelta(minutes=1)
+    first = await claim_due(runtime.engine, now=clock.now, limit=20)
+    second = await claim_due(runtime.engine, now=clock.now, limit=20)
+    assert len(first) == 20 and len(second) == 10
+    assert not {r.id for r in first} & {r.id for r in second}
+    assert await claim_due(runtime.engine, now=clock.now, limit=20) == []
