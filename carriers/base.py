@@ -24,12 +24,14 @@ from xml.etree.ElementTree import ParseError
 import httpx
 
 from carriers.errors import CarrierBadResponse, CarrierRateLimited, CarrierUnavailable
-from carriers.ratelimit import shared_buckets
+from carriers.ratelimit import TokenBucket, shared_buckets
 from carriers.result import ErrorKind, TrackResult
 
 log = logging.getLogger("ordertrail.carriers")
 
 Parser = Callable[[bytes], list[TrackResult]]
+UNLIMITED = (10_000, 1.0)
+MAX_THROTTLE_WAIT = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +46,12 @@ class CarrierAccount:
     @property
     def key(self) -> str:
         """Identity of the credential set, for token caches and rate limiters (never the secret itself)."""
-        ident = self.credentials.get("client_id") or self.credentials.get("api_key", "")[:6]
+        ident = (
+            self.credentials.get("client_id")
+            or self.credentials.get("username")
+            or self.credentials.get("account_number")
+            or self.credentials.get("api_key", "")[:6]
+        )
         return f"{self.carrier}:{self.base_url}:{ident}"
 
 
@@ -79,15 +86,21 @@ class CarrierAdapter:
         """Fetch and parse one batch of at most `max_batch` numbers."""
         raise NotImplementedError
 
+    def _bucket(self, name: str) -> TokenBucket:
+        # Carriers that publish no limit still get a (generous) bucket, so a Retry-After pause applies to them.
+        return shared_buckets.get(f"{self.account.key}:{name}", *(self.rate_limit or UNLIMITED))
+
     async def throttle(self, name: str = "track") -> None:
-        """Wait for this account's rate-limit token (a no-op where the carrier publishes no limit)."""
-        if self.rate_limit is not None:
-            await shared_buckets.get(f"{self.account.key}:{name}", *self.rate_limit).acquire()
+        """Wait for this account's rate-limit token; fail fast while a long pause (quota, Retry-After) runs."""
+        bucket = self._bucket(name)
+        remaining = bucket.blocked_for()
+        if remaining > MAX_THROTTLE_WAIT:
+            raise CarrierRateLimited(f"{self.code} calls paused for {remaining:.0f}s", retry_after=remaining)
+        await bucket.acquire()
 
     def pause(self, seconds: float, name: str = "track") -> None:
         """Hand out no tokens for `seconds` (Retry-After, exhausted daily quota)."""
-        if self.rate_limit is not None:
-            shared_buckets.get(f"{self.account.key}:{name}", *self.rate_limit).block_for(seconds)
+        self._bucket(name).block_for(seconds)
 
     def parse_or_fail(self, parse: Parser, body: bytes, numbers: list[str]) -> list[TrackResult]:
         """Parse a reply; a malformed one becomes a `bad_response` result per number, with a logged sample."""
@@ -118,9 +131,9 @@ def complete_results(asked: Iterable[str], results: list[TrackResult]) -> list[T
 def raise_for_transport(response: httpx.Response) -> None:
     """Turn throttling and server failures into the error tree; leave 2xx and 4xx bodies to `parse`."""
     if response.status_code == 429:
-        raise CarrierRateLimited("carrier answered 429", retry_after=retry_after_seconds(response))
+        raise CarrierRateLimited("carrier answered 429", retry_after=retry_after_seconds(response), response=response)
     if response.status_code >= 500:
-        raise CarrierUnavailable(f"carrier answered {response.status_code}")
+        raise CarrierUnavailable(f"carrier answered {response.status_code}", response=response)
 
 
 def retry_after_seconds(response: httpx.Response) -> float | None:

@@ -9,6 +9,8 @@ CarrierError
 
 from __future__ import annotations
 
+from typing import Any
+
 from carriers.result import ErrorKind
 
 
@@ -17,9 +19,10 @@ class CarrierError(Exception):
 
     kind: ErrorKind = ErrorKind.UNAVAILABLE
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, message: str, *, retry_after: float | None = None, response: Any = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.response = response  # the httpx.Response when there was one, for carrier-specific details
 
 
 class CarrierAuthError(CarrierError):

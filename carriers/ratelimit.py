@@ -48,6 +48,10 @@ class TokenBucket:
                 wait = max(self.blocked_until - self._clock(), (1 - self._tokens) / self.rate, 0.001)
                 await self._sleep(wait)  # type: ignore[misc]
 
+    def blocked_for(self) -> float:
+        """Seconds left in the current pause (0 when none)."""
+        return max(0.0, self.blocked_until - self._clock())
+
     def block_for(self, seconds: float) -> None:
         """Honour a Retry-After or an exhausted quota: hand out nothing until then."""
         self.blocked_until = max(self.blocked_until, self._clock() + seconds)
