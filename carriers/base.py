@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -45,14 +46,9 @@ class CarrierAccount:
 
     @property
     def key(self) -> str:
-        """Identity of the credential set, for token caches and rate limiters (never the secret itself)."""
-        ident = (
-            self.credentials.get("client_id")
-            or self.credentials.get("username")
-            or self.credentials.get("account_number")
-            or self.credentials.get("api_key", "")[:6]
-        )
-        return f"{self.carrier}:{self.base_url}:{ident}"
+        """Identity of the credential set, for token caches and rate limiters: a digest, never the secret itself."""
+        material = json.dumps(self.credentials, sort_keys=True).encode()
+        return f"{self.carrier}:{self.base_url}:{hashlib.sha256(material).hexdigest()[:16]}"
 
 
 class CarrierAdapter:
