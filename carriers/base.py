@@ -107,6 +107,18 @@ class CarrierAdapter:
             return [TrackResult.failed(n, ErrorKind.BAD_RESPONSE, str(exc)) for n in numbers]
 
 
+class SingleNumberAdapter(CarrierAdapter):
+    """Base for carriers whose API takes one number per call: implement `track_one` instead of `track_batch`."""
+
+    max_batch: ClassVar[int] = 1
+
+    async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
+        return [result for number in numbers for result in await self.track_one(number)]
+
+    async def track_one(self, number: str) -> list[TrackResult]:
+        raise NotImplementedError
+
+
 def complete_results(asked: Iterable[str], results: list[TrackResult]) -> list[TrackResult]:
     """Keep only results for numbers asked for, and add a `bad_response` for any the carrier skipped."""
     wanted = {n.upper(): n for n in asked}

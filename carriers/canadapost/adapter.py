@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from carriers.base import CarrierAdapter, send
+from carriers.base import SingleNumberAdapter, send
 from carriers.canadapost.parse import parse, read_messages
 from carriers.errors import CarrierAuthError, CarrierRateLimited
 from carriers.result import ErrorKind, TrackResult
@@ -21,25 +21,18 @@ AUTH_CODES = frozenset({"E002"})
 PROBE_PIN = "0000000000000000"
 
 
-class Adapter(CarrierAdapter):
+class Adapter(SingleNumberAdapter):
     code: ClassVar[str] = "canadapost"
     name: ClassVar[str] = "Canada Post"
-    max_batch: ClassVar[int] = 1
     max_concurrency: ClassVar[int] = 4
     default_base_url: ClassVar[str] = "https://soa-gw.canadapost.ca/vis/track"
-
-    async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
-        results: list[TrackResult] = []
-        for number in numbers:
-            results.extend(await self._track_one(number))
-        return results
 
     async def check(self) -> str:
         response = await self._get(PROBE_PIN)
         self._refuse_auth(response)
         return "Canada Post accepted the API username and password (a test lookup was answered)."
 
-    async def _track_one(self, pin: str) -> list[TrackResult]:
+    async def track_one(self, pin: str) -> list[TrackResult]:
         response = await self._get(pin)
         self._refuse_auth(response)
         messages = read_messages(response.content)

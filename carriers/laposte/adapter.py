@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import httpx
 
-from carriers.base import CarrierAdapter, send
+from carriers.base import SingleNumberAdapter, send
 from carriers.errors import CarrierAuthError, CarrierRateLimited
 from carriers.laposte.parse import error_message, parse, quota_message
 from carriers.result import ErrorKind, TrackResult
@@ -21,27 +21,20 @@ QUOTA_WINDOW_SECONDS = 60.0
 PROBE_NUMBER = "XX000000000FR"
 
 
-class Adapter(CarrierAdapter):
+class Adapter(SingleNumberAdapter):
     code: ClassVar[str] = "laposte"
     name: ClassVar[str] = "La Poste / Colissimo"
     # The comma-joined form exists but its per-call maximum and per-number errors are undocumented.
-    max_batch: ClassVar[int] = 1
     max_concurrency: ClassVar[int] = 4
     default_base_url: ClassVar[str] = "https://api.laposte.fr/suivi/v2"
     rate_limit: ClassVar[tuple[int, float] | None] = (100, 60.0)
-
-    async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
-        results: list[TrackResult] = []
-        for number in numbers:
-            results.extend(await self._track_one(number))
-        return results
 
     async def check(self) -> str:
         response = await self._get(PROBE_NUMBER)
         self._refuse_auth(response)
         return "La Poste accepted the API key (Suivi v2 answered a test lookup)."
 
-    async def _track_one(self, number: str) -> list[TrackResult]:
+    async def track_one(self, number: str) -> list[TrackResult]:
         response = await self._get(number)
         self._refuse_auth(response)
         if response.status_code == 404 and not error_message(response.content):

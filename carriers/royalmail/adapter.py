@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import httpx
 
-from carriers.base import CarrierAdapter, send
+from carriers.base import SingleNumberAdapter, send
 from carriers.errors import CarrierAuthError, CarrierRateLimited
 from carriers.result import ErrorKind, TrackResult
 from carriers.royalmail.parse import parse, read_errors
@@ -20,24 +20,17 @@ from carriers.royalmail.parse import parse, read_errors
 PROBE_ID = "AA000000000GB"
 
 
-class Adapter(CarrierAdapter):
+class Adapter(SingleNumberAdapter):
     code: ClassVar[str] = "royalmail"
     name: ClassVar[str] = "Royal Mail"
-    max_batch: ClassVar[int] = 1
     max_concurrency: ClassVar[int] = 4
     default_base_url: ClassVar[str] = "https://api.royalmail.net/mailpieces/v2"
-
-    async def track_batch(self, numbers: list[str]) -> list[TrackResult]:
-        results: list[TrackResult] = []
-        for number in numbers:
-            results.extend(await self._track_one(number))
-        return results
 
     async def check(self) -> str:
         self._refuse(await self._get(PROBE_ID))
         return "Royal Mail accepted the client id and secret (a test lookup was answered)."
 
-    async def _track_one(self, number: str) -> list[TrackResult]:
+    async def track_one(self, number: str) -> list[TrackResult]:
         response = await self._get(number)
         self._refuse(response)
         errors = read_errors(response.content)
