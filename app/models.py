@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -204,6 +204,26 @@ class Suppression(SQLModel, table=True):
     recipient: str = Field(max_length=254)
     reason: str = Field(default="", max_length=40)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class CarrierWebhookInbox(SQLModel, table=True):
+    """A verified carrier push, stored as received and processed out of the request (at-least-once senders)."""
+
+    __tablename__ = "carrier_webhook_inbox"
+    __table_args__ = (Index("ix_carrier_webhook_inbox_pending", "processed_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    carrier: str = Field(max_length=20)
+    carrier_account_id: int = Field(foreign_key="carrier_account.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    # carrier + account + the carrier's event id (or the body's SHA-256): a redelivery hits the unique key.
+    delivery_key: str = Field(max_length=200, unique=True)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+    lease_until: datetime | None = None
+    attempts: int = Field(default=0)
+    processed_at: datetime | None = None
+    error: str = Field(default="", max_length=500)
 
 
 metadata = SQLModel.metadata
