@@ -18,7 +18,9 @@ from app.security.apikeys import new_api_key
 async def make_merchant(engine: AsyncEngine, slug: str = "acme", **fields: Any) -> tuple[int, str]:
     """(merchant id, API key)."""
     values: dict[str, Any] = {
-        k: f.default for k, f in Merchant.model_fields.items() if k not in {"id", "created_at"} and f.default is not None
+        k: f.default
+        for k, f in Merchant.model_fields.items()
+        if k not in {"id", "created_at"} and f.default is not None
     }
     values.update({"slug": slug, "name": f"{slug.title()} Shop", "created_at": datetime.now(UTC)})
     values.update(fields)
@@ -46,8 +48,12 @@ def shipment_input(tracking_number: str, order_number: str = "1001", **extra: An
     return ShipmentIn.model_validate(body)
 
 
-async def add_shipment(engine: AsyncEngine, merchant_id: int, secret_key: str, number: str, **kw: Any) -> CreatedShipment:
-    return await create_shipment(engine, merchant_id=merchant_id, data=shipment_input(number, **kw), secret_key=secret_key)
+async def add_shipment(
+    engine: AsyncEngine, merchant_id: int, secret_key: str, number: str, **kw: Any
+) -> CreatedShipment:
+    return await create_shipment(
+        engine, merchant_id=merchant_id, data=shipment_input(number, **kw), secret_key=secret_key
+    )
 
 
 async def shipment_row(engine: AsyncEngine, shipment_id: int) -> Any:
