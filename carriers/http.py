@@ -15,12 +15,17 @@ READ_TIMEOUT = 15.0
 USER_AGENT = "OrderTrail/0.1 (+order tracking)"
 
 
-def make_client(*, max_connections: int = 100, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+def make_client(
+    *,
+    max_connections: int = 100,
+    transport: httpx.AsyncBaseTransport | None = None,
+    read_timeout: float = READ_TIMEOUT,
+) -> httpx.AsyncClient:
     """A client for carrier calls; tests pass their own transport (e.g. `httpx.MockTransport`)."""
     limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
     return httpx.AsyncClient(
         transport=transport or AiohttpTransport(limits=limits, trust_env=False),
-        timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+        timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT),
         headers={"User-Agent": USER_AGENT},
         follow_redirects=False,
     )

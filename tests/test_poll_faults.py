@@ -108,3 +108,17 @@ async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None
     assert len(first) == 20 and len(second) == 10
     assert not {r.id for r in first} & {r.id for r in second}
     assert await claim_due(runtime.engine, now=clock.now, limit=20) == []
+
+
+async def test_slow_carrier_times_out_and_keeps_state(runtime, clock, sandbox_url) -> None:
+    from carriers.http import make_client
+
+    shipment_id = await in_transit_shipment(runtime, clock)
+    await runtime.http.aclose()
+    runtime.http = make_client(read_timeout=0.3)
+    runtime.forget_adapters()
+    clock.now = (await shipment_row(runtime.engine, shipment_id)).next_poll_at
+    await queue_fault(sandbox_url, "slow", delay=2)
+    assert (await poll_once(runtime, now=clock.now)).errors == {"unavailable": 1}
+    row = await shipment_row(runtime.engine, shipment_id)
+    assert row.status == "in_transit" and "timed out" in row.last_error and row.next_poll_at > clock.now
