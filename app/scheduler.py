@@ -13,8 +13,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from app.notify.dispatcher import dispatch_once
 from app.runtime import Runtime
 from app.tracking.poller import poll_once
+from app.tracking.push import process_inbox
 
 log = logging.getLogger("ordertrail.scheduler")
+
+PUSH_INTERVAL_SECONDS = 5
 
 
 def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
@@ -43,7 +46,23 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
         except Exception:
             log.exception("dispatch tick failed")
 
+    async def push_tick() -> None:
+        try:
+            report = await process_inbox(rt)
+            if report.claimed:
+                log.info(
+                    "processed %d carrier pushes: %d applied, %d ignored, %d unparseable, %d changes",
+                    report.claimed,
+                    report.applied,
+                    report.ignored,
+                    report.failed,
+                    report.status_changes,
+                )
+        except Exception:
+            log.exception("push tick failed")
+
     start = datetime.now(UTC)
     scheduler.add_job(poll_tick, "interval", seconds=rt.settings.poll_interval_seconds, id="poll", next_run_time=start)
     scheduler.add_job(dispatch_tick, "interval", seconds=rt.settings.dispatch_interval_seconds, id="dispatch")
+    scheduler.add_job(push_tick, "interval", seconds=PUSH_INTERVAL_SECONDS, id="push")
     return scheduler

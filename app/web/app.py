@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from app.runtime import Runtime
 from app.scheduler import build_scheduler
 from app.settings import Settings
-from app.web import api, public, unsubscribe
+from app.web import api, carrier_webhooks, public, unsubscribe
 from app.web.headers import SecurityHeaders
 from carriers.sandbox.server import create_sandbox_app
 from notifications.channels.email import SmtpEmailChannel
@@ -86,6 +86,7 @@ def create_app(
         Route("/u/{merchant_id}/{channel}/{token}", unsubscribe.unsubscribe, methods=["GET", "POST"]),
         Route("/api/v1/shipments", api.create, methods=["POST"]),
         Route("/api/v1/shipments/{shipment_id}", api.get_one, methods=["GET"]),
+        Route("/webhooks/carriers/{carrier}/{account_id:int}", carrier_webhooks.receive, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Mount("/sandbox-carrier", create_sandbox_app(api_key=settings.sandbox_api_key, speed=settings.sandbox_speed)),
         *(extra_mounts or []),
