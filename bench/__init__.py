@@ -1,0 +1,1 @@
+"""Benchmarks of the polling path (see bench/README.md)."""

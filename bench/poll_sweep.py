@@ -1,0 +1,561 @@
+"""Poll-sweep benchmark: N active shipments polled once through the real pipeline against a fake carrier process,
+compared with a bare aiohttp loop over the same batches, on SQLite and PostgreSQL, over HTTP and HTTPS.
+
+Run: .venv/bin/python -m bench.poll_sweep [--shipments 100000] [--postgres URL] [--schemes http,https]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import socket
+import ssl
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import make_engine, reading, writing
+from app.models import Merchant, Notification, Order, Shipment, TrackingEvent, metadata
+from app.runtime import Runtime
+from app.security.tokens import derive_token, token_hash
+from app.settings import Settings
+from app.tracking.poller import poll_once
+from carriers.http import make_client
+from carriers.result import TrackResult
+from carriers.sandbox.adapter import Adapter as SandboxAdapter
+from carriers.sandbox.parse import parse
+from carriers.sandbox.scenarios import SCENARIOS, Scenario, make_number
+from carriers.sandbox.server import journey
+from carriers.status import Status
+
+ROOT = Path(__file__).resolve().parent.parent
+API_KEY = "bench-key"
+SECRET_KEY = "bench-secret-key-0123456789abcdef0123456789"
+SEED_CHUNK = 2_000
+# Scenarios with real journeys; each shipment is seeded as last seen one step before its newest scan.
+SCENARIO_CODES = ("DL", "OD", "EX", "FA", "PU", "RT", "CU", "LT")
+SINCE_LAST_POLL = timedelta(hours=1)
+
+
+# --- the shipments: numbers, journeys and the state a previous poll left -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Planned:
+    """Shipment `index`: its number, scenario and start, and the step that happened since the last poll."""
+
+    index: int
+    number: str
+    scenario: Scenario
+    started: datetime
+    step: int
+
+
+@cache
+def _fresh_steps(code: str) -> tuple[int, ...]:
+    """Steps that can be the new one: the step before it leaves the shipment active (not terminal)."""
+    scenario = SCENARIOS[code]
+    statuses = [parse_status(s.code) for s in scenario.steps]
+    return tuple(k for k in range(1, len(scenario.steps)) if not statuses[k - 1].terminal)
+
+
+def parse_status(code: str) -> Status:
+    from carriers.sandbox.codes import lookup
+
+    return lookup(code)[0][0]
+
+
+def plan(index: int, now: datetime) -> Planned:
+    """Deterministic: the same index always gives the same number, journey and new step for a given `now`."""
+    code = SCENARIO_CODES[index % len(SCENARIO_CODES)]
+    steps = _fresh_steps(code)
+    rest = index // len(SCENARIO_CODES)
+    step = steps[rest % len(steps)]
+    block = rest // len(steps)
+    serial, shift = block % 1000, block // 1000  # 1,000 serials per start minute, then the next minute back
+    if shift >= 29:
+        raise ValueError("too many shipments for the number plan (at most ~1.5 million)")
+    scenario = SCENARIOS[code]
+    # Step `step` happened 30 (+shift) minutes ago: after the previous poll (an hour ago), before now.
+    started = now - timedelta(hours=scenario.steps[step].hours, minutes=30 + shift)
+    started = started.replace(second=0, microsecond=0)
+    return Planned(index, make_number(code, started, serial), scenario, started, step)
+
+
+def carrier_view(item: Planned, at: datetime) -> TrackResult:
+    """What the sandbox carrier says about the shipment at `at`, parsed the way the adapter parses it."""
+    body = {"results": [journey(item.number, item.scenario, item.started, at, 1.0)]}
+    return parse(json.dumps(body).encode())[0]
+
+
+def events_expected(item: Planned, now: datetime) -> int:
+    return sum(1 for step in item.scenario.steps if item.started + timedelta(hours=step.hours) <= now)
+
+
+# --- seeding with Core executemany, in chunks so the worker never holds all shipments -----------------------------
+
+
+async def seed(engine: AsyncEngine, count: int, now: datetime) -> int:
+    """Insert `count` due shipments with the history a poll one hour ago stored; returns the merchant id."""
+    async with writing(engine) as conn:
+        merchant = {"slug": "bench", "name": "Bench Shop", "created_at": now - timedelta(days=30)}
+        merchant_id = int((await conn.execute(Merchant.__table__.insert().values(merchant))).inserted_primary_key[0])
+    for start in range(0, count, SEED_CHUNK):
+        items = [plan(i, now) for i in range(start, min(start + SEED_CHUNK, count))]
+        async with writing(engine) as conn:
+            await _seed_chunk(conn, merchant_id, items, now)
+    return merchant_id
+
+
+async def _seed_chunk(conn: Any, merchant_id: int, items: list[Planned], now: datetime) -> None:
+    orders = [_order_row(merchant_id, item) for item in items]
+    insert_orders = Order.__table__.insert().returning(Order.__table__.c.id, sort_by_parameter_order=True)
+    order_ids = (await conn.execute(insert_orders, orders)).scalars()
+    previous = [carrier_view(item, now - SINCE_LAST_POLL) for item in items]
+    shipments = [
+        _shipment_row(merchant_id, order_id, item, seen, now)
+        for order_id, item, seen in zip(order_ids, items, previous, strict=True)
+    ]
+    table = Shipment.__table__
+    ids = (await conn.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), shipments)).scalars()
+    events = [
+        _event_row(shipment_id, item, event, now)
+        for shipment_id, item, seen in zip(ids, items, previous, strict=True)
+        for event in seen.events
+    ]
+    await conn.execute(TrackingEvent.__table__.insert(), events)
+
+
+def _order_row(merchant_id: int, item: Planned) -> dict[str, Any]:
+    return {
+        "merchant_id": merchant_id,
+        "number": f"B{item.index:07d}",
+        "customer_name": "Alex Doe",
+        "customer_email": f"c{item.index}@example.com",
+        "customer_phone": "",
+        "locale": "en",
+        "timezone": "Europe/Paris",
+        "city": "Bordeaux",
+        "postal_code": "33000",
+        "country": "FR",
+        "placed_at": item.started,
+        "created_at": item.started,
+    }
+
+
+def _shipment_row(merchant_id: int, order_id: int, item: Planned, seen: TrackResult, now: datetime) -> dict[str, Any]:
+    ref = uuid.UUID(int=item.index).hex
+    newest = seen.events[0].time
+    return {
+        "merchant_id": merchant_id,
+        "order_id": order_id,
+        "carrier": "sandbox",
+        "tracking_number": item.number,
+        "ref": ref,
+        "token_version": 0,
+        "token_hash": token_hash(derive_token(SECRET_KEY, ref, 0)),
+        "status": seen.status.value,
+        "substatus": seen.substatus,
+        "action_required": seen.events[0].action_required,
+        "status_changed_at": newest,
+        "service": "",
+        "estimate_earliest": seen.estimate.earliest if seen.estimate else None,
+        "estimate_latest": seen.estimate.latest if seen.estimate else None,
+        "first_estimate": seen.estimate.earliest if seen.estimate else None,
+        "signed_by": "",
+        "last_event_at": newest,
+        # Due now, spread over the last minute as real schedules are.
+        "next_poll_at": now - timedelta(seconds=item.index % 60),
+        "poll_failures": 0,
+        "last_error": "",
+        "created_at": item.started,
+        "updated_at": now - SINCE_LAST_POLL,
+    }
+
+
+def _event_row(shipment_id: int, item: Planned, event: Any, now: datetime) -> dict[str, Any]:
+    return {
+        "shipment_id": shipment_id,
+        "fingerprint": event.fingerprint("sandbox", item.number),
+        "occurred_at": event.time,
+        "status": event.status.value,
+        "substatus": event.substatus,
+        "carrier_code": event.carrier_code,
+        "description": event.description,
+        "location": event.location,
+        "local_time": event.local_time,
+        "action_required": event.action_required,
+        "created_at": now - SINCE_LAST_POLL,
+    }
+
+
+# --- the sweep through the real pipeline, and the bare client loop ---------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    shipments: int = 0
+    ticks: int = 0
+    status_changes: int = 0
+    notifications: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    max_claimed: int = 0
+
+    @property
+    def rate(self) -> float:
+        return self.shipments / self.seconds if self.seconds else 0.0
+
+
+async def sweep(rt: Runtime, *, now: datetime) -> SweepResult:
+    """Poll every due shipment once, tick after tick of `poll_batch_size` claimed shipments, until none is due."""
+    result = SweepResult()
+    started, cpu = time.perf_counter(), time.process_time()
+    while True:
+        report = await poll_once(rt, now=now)
+        if not report.claimed:
+            break
+        result.ticks += 1
+        result.shipments += report.claimed
+        result.max_claimed = max(result.max_claimed, report.claimed)
+        result.status_changes += report.status_changes
+        result.notifications += report.notifications
+        for kind, count in report.errors.items():
+            result.errors[kind] = result.errors.get(kind, 0) + count
+    result.seconds, result.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return result
+
+
+@dataclass
+class BareResult:
+    shipments: int
+    requests: int
+    seconds: float
+    cpu_seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.shipments / self.seconds if self.seconds else 0.0
+
+
+def batches(count: int, now: datetime, size: int) -> Iterator[list[str]]:
+    for start in range(0, count, size):
+        yield [plan(i, now).number for i in range(start, min(start + size, count))]
+
+
+async def bare_loop(base_url: str, count: int, now: datetime, *, size: int, concurrency: int, tls: Any) -> BareResult:
+    """Plain aiohttp POSTs of the same batches at the same concurrency: read each body, nothing else."""
+    pending = iter(list(batches(count, now, size)))  # numbers built before the clock starts: not the client's cost
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+    done = [0, 0]
+    connector = aiohttp.TCPConnector(limit=concurrency, ssl=tls if tls is not None else False)
+
+    async def worker(session: aiohttp.ClientSession) -> None:
+        for numbers in pending:
+            body = json.dumps({"tracking_numbers": numbers}).encode()
+            async with session.post(f"{base_url}/v1/track", data=body, headers=headers) as response:
+                await response.read()
+                response.raise_for_status()
+            done[0] += 1
+            done[1] += len(numbers)
+
+    async with aiohttp.ClientSession(connector=connector) as session:
+        started, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
+    return BareResult(done[1], done[0], seconds, cpu_seconds)
+
+
+# --- the fake carrier process, with a self-signed certificate for HTTPS ---------------------------------------------
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1, made with `cryptography` (no openssl command needed)."""
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    moment = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(moment - timedelta(minutes=5))
+        .not_valid_after(moment + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    certfile, keyfile = folder / "cert.pem", folder / "key.pem"
+    certfile.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    keyfile.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return certfile, keyfile
+
+
+@dataclass
+class Carrier:
+    base_url: str
+    tls: ssl.SSLContext | None
+
+    async def stats(self, *, reset: bool = False) -> dict[str, int]:
+        async with httpx.AsyncClient(verify=self.tls or True) as client:
+            if reset:
+                response = await client.post(f"{self.base_url}/_control/reset")
+            else:
+                response = await client.get(f"{self.base_url}/_control/stats")
+            response.raise_for_status()
+            return dict(response.json())
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@asynccontextmanager
+async def carrier_process(now: datetime, scheme: str) -> AsyncIterator[Carrier]:
+    """The fake carrier in its own process (its own event loop and core), on a free loopback port."""
+    with tempfile.TemporaryDirectory() as folder:
+        port = free_port()
+        command = [sys.executable, "-m", "bench.fake_carrier", "--port", str(port), "--now", now.isoformat()]
+        command += ["--api-key", API_KEY]
+        tls = None
+        if scheme == "https":
+            certfile, keyfile = make_certificate(Path(folder))
+            command += ["--certfile", str(certfile), "--keyfile", str(keyfile)]
+            tls = ssl.create_default_context(cafile=str(certfile))
+        process = await asyncio.create_subprocess_exec(*command, cwd=ROOT)
+        carrier = Carrier(f"{scheme}://127.0.0.1:{port}", tls)
+        try:
+            await _wait_ready(carrier, process)
+            yield carrier
+        finally:
+            process.terminate()
+            await process.wait()
+
+
+async def _wait_ready(carrier: Carrier, process: asyncio.subprocess.Process) -> None:
+    for _ in range(200):
+        if process.returncode is not None:
+            raise RuntimeError(f"fake carrier exited with {process.returncode}")
+        try:
+            await carrier.stats()
+            return
+        except httpx.TransportError:
+            await asyncio.sleep(0.05)
+    raise RuntimeError("fake carrier did not start")
+
+
+# --- databases -------------------------------------------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def fresh_database(kind: str, postgres_url: str) -> AsyncIterator[AsyncEngine]:
+    """An empty schema: a new SQLite file, or a new PostgreSQL schema dropped afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite+aiosqlite:///{folder}/bench.db")
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+            try:
+                yield engine
+            finally:
+                await engine.dispose()
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(postgres_url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(postgres_url, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def runtime_for(engine: AsyncEngine, carrier: Carrier, *, batch_size: int) -> Runtime:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        environment="test",
+        database_url=engine.url.render_as_string(hide_password=False),
+        secret_key=SECRET_KEY,
+        sandbox_carrier_url=carrier.base_url,
+        sandbox_api_key=API_KEY,
+        sandbox_speed=1.0,
+        poll_batch_size=batch_size,
+    )
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    transport = AiohttpTransport(verify=carrier.tls or True, limits=limits, trust_env=False)
+    return Runtime(settings=settings, engine=engine, http=make_client(transport=transport))
+
+
+@dataclass
+class Check:
+    """What the database and the carrier say after a sweep."""
+
+    still_due: int
+    leased: int
+    events: int
+    outbox: int
+    polled_numbers: int
+    distinct_numbers: int
+
+
+async def check(engine: AsyncEngine, carrier: Carrier, now: datetime) -> Check:
+    sh = Shipment.__table__.c
+    async with reading(engine) as conn:
+        due = await conn.scalar(select(func.count()).where(sh.next_poll_at.is_not(None), sh.next_poll_at <= now))
+        leased = await conn.scalar(select(func.count()).where(sh.lease_until.is_not(None)))
+        events = await conn.scalar(select(func.count()).select_from(TrackingEvent.__table__))
+        outbox = await conn.scalar(select(func.count()).select_from(Notification.__table__))
+    stats = await carrier.stats()
+    counts = (int(due or 0), int(leased or 0), int(events or 0), int(outbox or 0))
+    return Check(*counts, polled_numbers=stats["numbers"], distinct_numbers=stats["distinct"])
+
+
+# --- the run ---------------------------------------------------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@dataclass
+class Row:
+    scheme: str
+    database: str
+    sweep: SweepResult
+    bare: float
+    check: Check
+    seed_seconds: float
+    rss: tuple[float, float, float, float]  # peak before, peak after, current before, current after
+
+
+async def measure_database(kind: str, carrier: Carrier, args: argparse.Namespace, now: datetime) -> tuple[Any, ...]:
+    async with fresh_database(kind, args.postgres) as engine:
+        started = time.perf_counter()
+        await seed(engine, args.shipments, now)
+        seed_seconds = time.perf_counter() - started
+        rt = runtime_for(engine, carrier, batch_size=args.batch)
+        await carrier.stats(reset=True)
+        before = (peak_rss_mb(), current_rss_mb())
+        result = await sweep(rt, now=now)
+        after = (peak_rss_mb(), current_rss_mb())
+        await rt.http.aclose()
+        found = await check(engine, carrier, now)
+    return result, found, seed_seconds, (before[0], after[0], before[1], after[1])
+
+
+async def run(args: argparse.Namespace) -> list[Row]:
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    rows: list[Row] = []
+    concurrency = SandboxAdapter.max_concurrency
+    for scheme in args.schemes.split(","):
+        async with carrier_process(now, scheme) as carrier:
+            bare = [
+                await bare_loop(
+                    carrier.base_url,
+                    args.shipments,
+                    now,
+                    size=SandboxAdapter.max_batch,
+                    concurrency=concurrency,
+                    tls=carrier.tls,
+                )
+                for _ in range(args.bare_runs)
+            ]
+            best = max(b.rate for b in bare)
+            print(f"{scheme}: bare aiohttp loop {', '.join(f'{b.rate:,.0f}' for b in bare)} shipments/s", flush=True)
+            for kind in databases:
+                result, found, seed_seconds, rss = await measure_database(kind, carrier, args, now)
+                rows.append(Row(scheme, kind, result, best, found, seed_seconds, rss))
+                print(describe(rows[-1]), flush=True)
+    return rows
+
+
+def describe(row: Row) -> str:
+    s = row.sweep
+    return (
+        f"{row.scheme}/{row.database}: {s.shipments:,} shipments in {s.seconds:.1f}s ({s.rate:,.0f}/s, "
+        f"{s.cpu_seconds / max(s.shipments, 1) * 1e6:.0f} µs CPU each), {s.ticks} ticks, "
+        f"{s.status_changes:,} status changes, {s.notifications:,} notifications, errors {s.errors}; "
+        f"seeded in {row.seed_seconds:.1f}s; {row.check}"
+    )
+
+
+def table(rows: list[Row], shipments: int) -> str:
+    head = (
+        "| scheme | database | shipments | sweep s | shipments/s | bare loop /s | ratio | polled once | "
+        "new events | peak RSS before → after MB | RSS before → after MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for row in rows:
+        s, c = row.sweep, row.check
+        once = "yes" if c.polled_numbers == c.distinct_numbers == shipments == s.shipments and not c.still_due else "NO"
+        lines.append(
+            f"| {row.scheme} | {row.database} | {s.shipments:,} | {s.seconds:.1f} | {s.rate:,.0f} | {row.bare:,.0f} | "
+            f"{s.rate / row.bare:.0%} | {once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | "
+            f"{row.rss[2]:.0f} → {row.rss[3]:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="One full poll sweep vs a bare aiohttp loop (see bench/README.md).")
+    parser.add_argument("--shipments", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=Settings.model_fields["poll_batch_size"].default)
+    parser.add_argument("--postgres", default=os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--schemes", default="http,https")
+    parser.add_argument("--bare-runs", type=int, default=2)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    python = sys.version.split()[0]
+    print(f"{args.shipments:,} shipments, poll batch {args.batch}, {os.cpu_count()} CPUs, Python {python}")
+    rows = asyncio.run(run(args))
+    print()
+    print(table(rows, args.shipments))
+
+
+if __name__ == "__main__":
+    main()
