@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -225,21 +225,26 @@ class SweepResult:
         return self.shipments / self.seconds if self.seconds else 0.0
 
 
-async def sweep(rt: Runtime, *, now: datetime) -> SweepResult:
-    """Poll every due shipment once, tick after tick of `poll_batch_size` claimed shipments, until none is due."""
+async def sweep(rt: Runtime, *, now: datetime, pollers: int = 1) -> SweepResult:
+    """Poll every due shipment once, tick after tick of `poll_batch_size` claimed shipments, until none is due.
+
+    `pollers` tick loops run side by side in this one process, as that many workers would: the leases keep
+    them apart, and one's database write overlaps another's carrier calls.
+    """
     result = SweepResult()
+
+    async def poller() -> None:
+        while (report := await poll_once(rt, now=now)).claimed:
+            result.ticks += 1
+            result.shipments += report.claimed
+            result.max_claimed = max(result.max_claimed, report.claimed)
+            result.status_changes += report.status_changes
+            result.notifications += report.notifications
+            for kind, count in report.errors.items():
+                result.errors[kind] = result.errors.get(kind, 0) + count
+
     started, cpu = time.perf_counter(), time.process_time()
-    while True:
-        report = await poll_once(rt, now=now)
-        if not report.claimed:
-            break
-        result.ticks += 1
-        result.shipments += report.claimed
-        result.max_claimed = max(result.max_claimed, report.claimed)
-        result.status_changes += report.status_changes
-        result.notifications += report.notifications
-        for kind, count in report.errors.items():
-            result.errors[kind] = result.errors.get(kind, 0) + count
+    await asyncio.gather(*(poller() for _ in range(pollers)))
     result.seconds, result.cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     return result
 
@@ -261,8 +266,18 @@ def batches(count: int, now: datetime, size: int) -> Iterator[list[str]]:
         yield [plan(i, now).number for i in range(start, min(start + size, count))]
 
 
-async def bare_loop(base_url: str, count: int, now: datetime, *, size: int, concurrency: int, tls: Any) -> BareResult:
-    """Plain aiohttp POSTs of the same batches at the same concurrency: read each body, nothing else."""
+async def bare_loop(
+    base_url: str,
+    count: int,
+    now: datetime,
+    *,
+    size: int,
+    concurrency: int,
+    tls: Any,
+    work: Callable[[bytes], object] | None = None,
+) -> BareResult:
+    """Plain aiohttp POSTs of the same batches at the same concurrency: read each body, and by default nothing else
+    (`work` adds a step per body, e.g. json.loads or the carrier's parse, to show where the sweep's time goes)."""
     pending = iter(list(batches(count, now, size)))  # numbers built before the clock starts: not the client's cost
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     done = [0, 0]
@@ -272,8 +287,10 @@ async def bare_loop(base_url: str, count: int, now: datetime, *, size: int, conc
         for numbers in pending:
             body = json.dumps({"tracking_numbers": numbers}).encode()
             async with session.post(f"{base_url}/v1/track", data=body, headers=headers) as response:
-                await response.read()
+                body = await response.read()
                 response.raise_for_status()
+            if work is not None:
+                work(body)
             done[0] += 1
             done[1] += len(numbers)
 
@@ -427,7 +444,7 @@ class Check:
 
     still_due: int
     leased: int
-    events: int
+    events: int  # after a sweep: the events it added
     outbox: int
     polled_numbers: int
     distinct_numbers: int
@@ -474,12 +491,14 @@ async def measure_database(kind: str, carrier: Carrier, args: argparse.Namespace
         await seed(engine, args.shipments, now)
         seed_seconds = time.perf_counter() - started
         rt = runtime_for(engine, carrier, batch_size=args.batch)
+        seeded = (await check(engine, carrier, now)).events
         await carrier.stats(reset=True)
         before = (peak_rss_mb(), current_rss_mb())
-        result = await sweep(rt, now=now)
+        result = await sweep(rt, now=now, pollers=args.pollers)
         after = (peak_rss_mb(), current_rss_mb())
         await rt.http.aclose()
         found = await check(engine, carrier, now)
+        found.events -= seeded
     return result, found, seed_seconds, (before[0], after[0], before[1], after[1])
 
 
@@ -502,7 +521,20 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 for _ in range(args.bare_runs)
             ]
             best = max(b.rate for b in bare)
-            print(f"{scheme}: bare aiohttp loop {', '.join(f'{b.rate:,.0f}' for b in bare)} shipments/s", flush=True)
+            rates = ", ".join(f"{b.rate:,.0f} ({b.cpu_seconds / b.shipments * 1e6:.0f} µs CPU each)" for b in bare)
+            print(f"{scheme}: bare aiohttp loop {rates} shipments/s", flush=True)
+            for label, work in (("+ json.loads", json.loads), ("+ sandbox parse", parse)):
+                step = await bare_loop(
+                    carrier.base_url,
+                    args.shipments,
+                    now,
+                    size=SandboxAdapter.max_batch,
+                    concurrency=concurrency,
+                    tls=carrier.tls,
+                    work=work,
+                )
+                cpu = step.cpu_seconds / step.shipments * 1e6
+                print(f"{scheme}: bare loop {label}: {step.rate:,.0f} shipments/s ({cpu:.0f} µs CPU each)", flush=True)
             for kind in databases:
                 result, found, seed_seconds, rss = await measure_database(kind, carrier, args, now)
                 rows.append(Row(scheme, kind, result, best, found, seed_seconds, rss))
@@ -545,6 +577,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres", default=os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", ""))
     parser.add_argument("--schemes", default="http,https")
     parser.add_argument("--bare-runs", type=int, default=2)
+    parser.add_argument("--pollers", type=int, default=2, help="tick loops side by side in the worker process")
     return parser.parse_args(argv)
 
 

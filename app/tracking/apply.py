@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.db import writing
+from app.db import is_sqlite, writing
 from app.models import Notification, Shipment, TrackingEvent
 from app.notify.triggers import outbox_rows, trigger_for_change
 from app.tracking.cadence import backoff, next_poll
@@ -23,6 +27,7 @@ log = logging.getLogger("ordertrail.poll")
 
 NOT_FOUND_EXPIRES = timedelta(days=14)
 SILENT_EXPIRES = timedelta(days=30)
+_SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -93,6 +98,8 @@ def _event_rows(ship: Any, carrier: str, result: TrackResult, now: datetime) -> 
             "local_time": event.local_time[:40],
             "action_required": event.action_required,
             "created_at": now,
+            # At or before the newest stored scan: most likely stored by an earlier poll.
+            "_maybe_stored": ship.last_event_at is not None and event.time <= ship.last_event_at,
         }
         for event in result.events
         if horizon is None or event.time >= horizon
@@ -180,12 +187,40 @@ async def apply_results(
                         context=_context(ship, result, new),
                     )
                 )
-    async with writing(engine) as conn:
+    async with sqlite_writer(engine), writing(engine) as conn:
         await _write(conn, ok_rows, error_rows, events, outbox, report)
     report.updated = len(ok_rows)
     if report.unknown_codes:
         log.warning("%s: unknown carrier codes mapped to in_transit: %s", carrier, report.unknown_codes)
     return report
+
+
+@asynccontextmanager
+async def sqlite_writer(engine: AsyncEngine) -> AsyncIterator[None]:
+    """On SQLite, queue this process's concurrent batch writes here instead of in SQLite's sleeping busy handler."""
+    if not is_sqlite(engine):
+        yield
+        return
+    lock = _SQLITE_LOCKS.get(engine.sync_engine)
+    if lock is None:
+        lock = _SQLITE_LOCKS[engine.sync_engine] = asyncio.Lock()
+    async with lock:
+        yield
+
+
+async def _unstored(conn: AsyncConnection, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop re-sent events already stored: reading two short columns is far cheaper than binding whole rows
+    into an upsert that would skip them anyway. The upsert still guards against a concurrent writer."""
+    maybe = [e for e in events if e.pop("_maybe_stored")]
+    if not maybe:
+        return events
+    table = TrackingEvent.__table__
+    query = select(table.c.shipment_id, table.c.fingerprint).where(
+        table.c.shipment_id.in_(sorted({e["shipment_id"] for e in maybe})),
+        table.c.occurred_at >= min(e["occurred_at"] for e in maybe),
+    )
+    stored = {(row.shipment_id, row.fingerprint) for row in await conn.execute(query)}
+    return [e for e in events if (e["shipment_id"], e["fingerprint"]) not in stored]
 
 
 async def _write(
@@ -204,6 +239,7 @@ async def _write(
         if rows:
             columns = {k: bindparam(k) for k in rows[0] if k != "b_id"}
             await conn.execute(update(table).where(by_id).values(columns), rows)
+    events = await _unstored(conn, events)
     if events:
         stmt = _insert(conn, TrackingEvent.__table__).on_conflict_do_nothing(
             index_elements=["shipment_id", "fingerprint"]

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import is_sqlite, writing
 from app.models import Order, Shipment
+from app.tracking.apply import sqlite_writer
 
 LEASE = timedelta(minutes=5)
 
@@ -51,7 +52,7 @@ async def claim_due(engine: AsyncEngine, *, now: datetime, limit: int, lease: ti
     )
     if not is_sqlite(engine):
         due = due.with_for_update(skip_locked=True)
-    async with writing(engine) as conn:
+    async with sqlite_writer(engine), writing(engine) as conn:
         ids = list((await conn.execute(due)).scalars())
         if not ids:
             return []
