@@ -564,7 +564,7 @@ def table(rows: list[Row], shipments: int) -> str:
         once = "yes" if c.polled_numbers == c.distinct_numbers == shipments == s.shipments and not c.still_due else "NO"
         lines.append(
             f"| {row.scheme} | {row.database} | {s.shipments:,} | {s.seconds:.1f} | {s.rate:,.0f} | {row.bare:,.0f} | "
-            f"{s.rate / row.bare:.0%} | {once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | "
+            f"{s.rate / row.bare:.1%} | {once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | "
             f"{row.rss[2]:.0f} → {row.rss[3]:.0f} |"
         )
     return "\n".join(lines)
