@@ -65,7 +65,7 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
         "status": new.value,
         "substatus": result.substatus if new is Status(result.status) else ship.substatus,
         "action_required": bool(result.events and result.events[0].action_required and not new.terminal),
-        "service": result.service,
+        "service": result.service or ship.service,
         "estimate_earliest": estimate.earliest if estimate else ship.estimate_earliest,
         "estimate_latest": estimate.latest if estimate else ship.estimate_latest,
         "first_estimate": ship.first_estimate or (estimate.earliest if estimate else None),

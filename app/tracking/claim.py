@@ -31,6 +31,7 @@ CLAIMED_COLUMNS = (
     SH.tracking_number,
     SH.status,
     SH.substatus,
+    SH.service,
     SH.estimate_earliest,
     SH.estimate_latest,
     SH.first_estimate,
