@@ -5,17 +5,16 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from notifications.fake_twilio import MAGIC_RECIPIENTS, FakeTwilioState, create_fake_twilio_app
 from notifications.twilio_webhooks import verify_twilio_signature
+from tests.notifications.callbacks import Receiver
 from tests.servers import free_port, serve
 
 TOKEN = "fake-auth-token"
@@ -183,16 +182,6 @@ async def test_inbox_page_lists_messages_escaped(fake: Fake) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page.text
     assert "<script>" not in page.text
     assert SHOPPER in page.text
-
-
-@dataclass
-class Receiver:
-    calls: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
-
-    async def endpoint(self, request: Request) -> PlainTextResponse:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        self.calls.append((str(request.url), form, request.headers.get("x-twilio-signature", "")))
-        return PlainTextResponse("")
 
 
 async def test_status_callbacks_are_posted_signed_in_order(fake: Fake) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -12,13 +12,14 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from notifications.base import SendResult, SmsMessage
 from notifications.channels.sms import RetargetedTwilioHttpClient, TwilioSmsChannel, retry_after_seconds
 from notifications.fake_twilio import FakeTwilioState, create_fake_twilio_app
 from notifications.twilio_webhooks import parse_status_callback, verify_twilio_signature
+from tests.notifications.callbacks import Receiver
 from tests.servers import free_port, serve
 
 TOKEN = "channel-auth-token"
@@ -181,16 +182,6 @@ async def test_missing_sender_is_refused(setup: Setup) -> None:
     finally:
         await channel.close()
     assert (result.ok, result.retryable, result.error_code) == (False, False, "missing_from")
-
-
-@dataclass
-class Receiver:
-    calls: list[tuple[str, dict[str, str], str]] = field(default_factory=list)
-
-    async def endpoint(self, request: Request) -> PlainTextResponse:
-        form = {key: str(value) for key, value in (await request.form()).items()}
-        self.calls.append((str(request.url), form, request.headers.get("x-twilio-signature", "")))
-        return PlainTextResponse("")
 
 
 async def test_status_callback_arrives_signed_and_verifies(setup: Setup) -> None:
