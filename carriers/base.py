@@ -124,6 +124,10 @@ def complete_results(asked: Iterable[str], results: list[TrackResult]) -> list[T
     wanted = {n.upper(): n for n in asked}
     seen: set[str] = set()
     kept: list[TrackResult] = []
+    if len(wanted) == 1:
+        # Some not-found bodies do not repeat the number; in a one-number batch it can only be that one.
+        for result in results:
+            result.tracking_number = result.tracking_number or next(iter(wanted.values()))
     for result in results:
         key = result.tracking_number.upper()
         if key in wanted and key not in seen:

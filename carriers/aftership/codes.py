@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from carriers.codes import two_level
 from carriers.status import Status
 
 # tag → (canonical status, substatus slug, action_required)
@@ -67,17 +68,4 @@ SUBTAGS: dict[str, tuple[Status, str, bool]] = {
 
 def lookup(tag: str, subtag: str = "") -> tuple[Status, str, bool, list[str]]:
     """Canonical (status, substatus, action_required) plus the codes this table does not know."""
-    unknown: list[str] = []
-    known = TAGS.get(tag)
-    if known is None:
-        unknown.append(tag)
-        # Never DELIVERED for a code we cannot read: keep the shipment moving and count it.
-        known = (Status.IN_TRANSIT, tag, False)
-    if subtag:
-        refined = SUBTAGS.get(subtag)
-        if refined is None:
-            # AfterShip keeps adding subtags (InTransit_013…): the tag still holds, the new code is counted.
-            unknown.append(subtag)
-        elif subtag.split("_", 1)[0] == tag:
-            known = refined
-    return (*known, unknown)
+    return two_level(tag, subtag, TAGS, SUBTAGS)

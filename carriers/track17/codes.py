@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from carriers.codes import two_level
 from carriers.status import Status
 
 # latest_status.status → (canonical status, substatus slug, action_required)
@@ -70,19 +71,7 @@ PLAIN_SCAN: tuple[Status, str, bool] = (Status.IN_TRANSIT, "in_transit", False)
 
 def lookup(status: str, sub_status: str = "") -> tuple[Status, str, bool, list[str]]:
     """Canonical (status, substatus, action_required) from latest_status, plus codes this table does not know."""
-    unknown: list[str] = []
-    known = STATUSES.get(status)
-    if known is None:
-        unknown.append(status)
-        # Never DELIVERED for a code we cannot read: keep the shipment moving and count it.
-        known = (Status.IN_TRANSIT, status, False)
-    if sub_status:
-        refined = SUB_STATUSES.get(sub_status)
-        if refined is None:
-            unknown.append(sub_status)
-        elif sub_status.split("_", 1)[0] == status:
-            known = refined
-    return (*known, unknown)
+    return two_level(status, sub_status, STATUSES, SUB_STATUSES)
 
 
 def event_lookup(stage: str, sub_status: str = "") -> tuple[Status, str, bool, list[str]]:

@@ -43,11 +43,7 @@ class Adapter(OAuthAdapter):
         number = numbers[0]
         await self.throttle()
         response = await self.authorized(lambda token: self._details(number, token))
-        results = self.parse_or_fail(parse, response.content, numbers)
-        for result in results:
-            # UPS's not-found and error replies do not repeat the inquiry number
-            result.tracking_number = result.tracking_number or number
-        return results
+        return self.parse_or_fail(parse, response.content, numbers)
 
     async def _details(self, number: str, token: str) -> httpx.Response:
         return await self.client.get(

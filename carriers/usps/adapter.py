@@ -38,11 +38,7 @@ class Adapter(OAuthAdapter):
         number = numbers[0]
         await self.throttle()
         response = await self.authorized(lambda token: self._detail(number, token))
-        results = self.parse_or_fail(parse, response.content, numbers)
-        for result in results:
-            # the 400 not-found body does not repeat the number
-            result.tracking_number = result.tracking_number or number
-        return results
+        return self.parse_or_fail(parse, response.content, numbers)
 
     async def _detail(self, number: str, token: str) -> httpx.Response:
         return await self.client.get(
