@@ -46,6 +46,14 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def insert_for(conn: AsyncConnection, table: Any) -> Any:
+    """The dialect's INSERT (SQLite or PostgreSQL), which has `on_conflict_do_nothing` / `_do_update`."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(table)
+
+
 def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 

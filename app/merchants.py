@@ -57,4 +57,5 @@ async def _insert_key(conn, merchant_id: int, name: str) -> str:  # type: ignore
 
 def _defaults() -> dict[str, object]:
     columns = Merchant.model_fields
-    return {k: f.default for k, f in columns.items() if k not in {"id", "slug", "name", "created_at"}}
+    skip = {"id", "slug", "name", "created_at"}
+    return {k: f.get_default(call_default_factory=True) for k, f in columns.items() if k not in skip}

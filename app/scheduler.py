@@ -6,11 +6,15 @@ APScheduler is only the clock; the database leases are the truth, so several wor
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.integrations.outbound import deliver_once
+from app.integrations.shopify import process_inbox_once
 from app.notify.dispatcher import dispatch_once
+from app.notify.timed import run_timed_triggers
 from app.runtime import Runtime
 from app.tracking.poller import poll_once
 from app.tracking.push import process_inbox
@@ -61,8 +65,21 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
         except Exception:
             log.exception("push tick failed")
 
+    def counted(name: str, job: Callable[[Runtime], Awaitable[int]]) -> Callable[[], Awaitable[None]]:
+        async def tick() -> None:
+            try:
+                if count := await job(rt):
+                    log.info("%s: %d", name, count)
+            except Exception:
+                log.exception("%s tick failed", name)
+
+        return tick
+
     start = datetime.now(UTC)
     scheduler.add_job(poll_tick, "interval", seconds=rt.settings.poll_interval_seconds, id="poll", next_run_time=start)
     scheduler.add_job(dispatch_tick, "interval", seconds=rt.settings.dispatch_interval_seconds, id="dispatch")
     scheduler.add_job(push_tick, "interval", seconds=PUSH_INTERVAL_SECONDS, id="push")
+    scheduler.add_job(counted("timed triggers", run_timed_triggers), "interval", seconds=60, id="timed")
+    scheduler.add_job(counted("outbound webhooks", deliver_once), "interval", seconds=5, id="webhooks")
+    scheduler.add_job(counted("shopify inbox", process_inbox_once), "interval", seconds=2, id="shopify")
     return scheduler

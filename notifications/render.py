@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from gettext import NullTranslations
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import css_inline
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -27,8 +30,22 @@ LOCALES = TEMPLATES / "locales"
 
 @lru_cache(maxsize=32)
 def translations(locale: str) -> NullTranslations:
-    """The compiled Babel catalog of `locale` (templates/locales/<locale>/LC_MESSAGES/messages.mo), else none."""
-    return Translations.load(str(LOCALES), [locale], domain="messages")
+    """Every catalog of `locale` merged: templates/locales/<locale>/LC_MESSAGES/*.po, one file per area
+    (notifications, page, console, …), compiled in memory so a fresh clone needs no build step."""
+    merged: NullTranslations = NullTranslations()
+    folder = LOCALES / locale / "LC_MESSAGES"
+    for po_path in sorted(folder.glob("*.po")) if folder.is_dir() else []:
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=locale)
+        compiled = BytesIO()
+        write_mo(compiled, catalog, use_fuzzy=False)
+        compiled.seek(0)
+        part = Translations(fp=compiled, domain=po_path.stem)
+        if isinstance(merged, Translations):
+            merged.merge(part)
+        else:
+            merged = part
+    return merged
 
 
 @lru_cache(maxsize=32)

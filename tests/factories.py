@@ -18,9 +18,9 @@ from app.security.apikeys import new_api_key
 async def make_merchant(engine: AsyncEngine, slug: str = "acme", **fields: Any) -> tuple[int, str]:
     """(merchant id, API key)."""
     values: dict[str, Any] = {
-        k: f.default
+        k: f.get_default(call_default_factory=True)
         for k, f in Merchant.model_fields.items()
-        if k not in {"id", "created_at"} and f.default is not None
+        if k not in {"id", "created_at"} and f.get_default(call_default_factory=True) is not None
     }
     values.update({"slug": slug, "name": f"{slug.title()} Shop", "created_at": datetime.now(UTC)})
     values.update(fields)

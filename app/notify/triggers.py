@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.db import insert_for
+from app.models import Notification
+from app.tracking.changes import StatusChange
+from carriers.result import TrackResult
 from carriers.status import Status
 
 TRIGGER_FOR_STATUS: dict[Status, str] = {
@@ -63,3 +69,39 @@ def outbox_rows(
         for channel in channels
         if recipients.get(channel)
     ]
+
+
+def _context(result: TrackResult, new: Status) -> dict[str, Any]:
+    latest = result.events[0] if result.events else None
+    return {
+        "status": new.value,
+        "description": latest.description if latest else "",
+        "location": latest.location if latest else "",
+        "carrier_code": latest.carrier_code if latest else "",
+        "action_required": bool(latest and latest.action_required),
+    }
+
+
+async def on_status_changes(conn: AsyncConnection, changes: list[StatusChange]) -> int:
+    """Outbox rows for a polled batch's status changes, written in the poll's own transaction."""
+    rows: list[dict[str, Any]] = []
+    for change in changes:
+        ship = change.shipment
+        trigger = trigger_for_change(change.old, change.new)
+        if trigger and ship.cancelled_at is None:
+            rows.extend(
+                outbox_rows(
+                    merchant_id=ship.merchant_id,
+                    order_id=ship.order_id,
+                    shipment_id=ship.id,
+                    trigger=trigger,
+                    email=ship.customer_email,
+                    phone=ship.customer_phone,
+                    now=change.at,
+                    context=_context(change.result, change.new),
+                )
+            )
+    if rows:
+        stmt = insert_for(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        await conn.execute(stmt, rows)
+    return len(rows)

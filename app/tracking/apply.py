@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.db import is_sqlite, writing
-from app.models import Notification, Shipment, TrackingEvent
-from app.notify.triggers import outbox_rows, trigger_for_change
+from app.db import insert_for, is_sqlite, writing
+from app.integrations import outbound
+from app.models import Shipment, TrackingEvent
+from app.notify import triggers
 from app.tracking.cadence import backoff, next_poll
+from app.tracking.changes import StatusChange
 from carriers.result import ErrorKind, TrackResult
 from carriers.status import Status
 
@@ -38,10 +38,6 @@ class ApplyReport:
     notifications: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     unknown_codes: dict[str, int] = field(default_factory=dict)
-
-
-def _insert(conn: AsyncConnection, table: Any) -> Any:
-    return (sqlite_insert if conn.dialect.name == "sqlite" else pg_insert)(table)
 
 
 def resolve_status(old: Status, new: Status) -> Status:
@@ -106,17 +102,6 @@ def _event_rows(ship: Any, carrier: str, result: TrackResult, now: datetime) -> 
     ]
 
 
-def _context(ship: Any, result: TrackResult, new: Status) -> dict[str, Any]:
-    latest = result.events[0] if result.events else None
-    return {
-        "status": new.value,
-        "description": latest.description if latest else "",
-        "location": latest.location if latest else "",
-        "carrier_code": latest.carrier_code if latest else "",
-        "action_required": bool(latest and latest.action_required),
-    }
-
-
 def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float | None) -> dict[str, Any]:
     failures = ship.poll_failures + 1
     row: dict[str, Any] = {
@@ -155,7 +140,7 @@ async def apply_results(
     ok_rows: list[dict[str, Any]] = []
     error_rows: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    outbox: list[dict[str, Any]] = []
+    changes: list[StatusChange] = []
     for ship in shipments:
         result = by_number.get(ship.tracking_number.upper()) or TrackResult.failed(
             ship.tracking_number, ErrorKind.BAD_RESPONSE, "no result for this number"
@@ -173,22 +158,9 @@ async def apply_results(
         if new is not old:
             report.status_changes += 1
             row["status_changed_at"] = now
-            trigger = trigger_for_change(old, new)
-            if trigger and ship.cancelled_at is None:
-                outbox.extend(
-                    outbox_rows(
-                        merchant_id=ship.merchant_id,
-                        order_id=ship.order_id,
-                        shipment_id=ship.id,
-                        trigger=trigger,
-                        email=ship.customer_email,
-                        phone=ship.customer_phone,
-                        now=now,
-                        context=_context(ship, result, new),
-                    )
-                )
+            changes.append(StatusChange(ship, result, old, new, now))
     async with sqlite_writer(engine), writing(engine) as conn:
-        await _write(conn, ok_rows, error_rows, events, outbox, report)
+        await _write(conn, ok_rows, error_rows, events, changes, report)
     report.updated = len(ok_rows)
     if report.unknown_codes:
         log.warning("%s: unknown carrier codes mapped to in_transit: %s", carrier, report.unknown_codes)
@@ -228,7 +200,7 @@ async def _write(
     ok_rows: list[dict[str, Any]],
     error_rows: list[dict[str, Any]],
     events: list[dict[str, Any]],
-    outbox: list[dict[str, Any]],
+    changes: list[StatusChange],
     report: ApplyReport,
 ) -> None:
     table = Shipment.__table__
@@ -241,12 +213,12 @@ async def _write(
             await conn.execute(update(table).where(by_id).values(columns), rows)
     events = await _unstored(conn, events)
     if events:
-        stmt = _insert(conn, TrackingEvent.__table__).on_conflict_do_nothing(
+        stmt = insert_for(conn, TrackingEvent.__table__).on_conflict_do_nothing(
             index_elements=["shipment_id", "fingerprint"]
         )
         result = await conn.execute(stmt, events)
         report.new_events = result.rowcount if result.rowcount >= 0 else len(events)
-    if outbox:
-        stmt = _insert(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        await conn.execute(stmt, outbox)
-        report.notifications = len(outbox)
+    if changes:
+        # Reactions to status changes commit with them: the notification outbox and outbound webhooks.
+        report.notifications = await triggers.on_status_changes(conn, changes)
+        await outbound.on_status_changes(conn, changes)

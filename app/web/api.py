@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from app.db import reading
 from app.ingest.schemas import ShipmentIn
@@ -120,3 +121,9 @@ async def _load(request: Request, merchant_id: int, shipment_id: int, *, with_ev
                 for e in events
             ]
     return body
+
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/shipments", create, methods=["POST"]),
+    Route("/api/v1/shipments/{shipment_id}", get_one, methods=["GET"]),
+]

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 from app.runtime import Runtime
 from app.scheduler import build_scheduler
 from app.settings import Settings
-from app.web import api, carrier_webhooks, public, unsubscribe
+from app.web import api, carrier_webhooks, console, public, shopify_webhooks, survey, unsubscribe
 from app.web.headers import SecurityHeaders
 from carriers.sandbox.server import create_sandbox_app
 from notifications.channels.email import SmtpEmailChannel
@@ -80,16 +80,19 @@ def create_app(
             if runtime is None:
                 await rt.close()
 
+    # Each area exports its own `routes`; the shop lookup form (`/{shop}/track`) is matched last.
     routes = [
         Route("/healthz", health),
-        Route("/t/{token}", public.tracking_page),
         Route("/u/{merchant_id}/{channel}/{token}", unsubscribe.unsubscribe, methods=["GET", "POST"]),
-        Route("/api/v1/shipments", api.create, methods=["POST"]),
-        Route("/api/v1/shipments/{shipment_id}", api.get_one, methods=["GET"]),
         Route("/webhooks/carriers/{carrier}/{account_id:int}", carrier_webhooks.receive, methods=["POST"]),
+        *shopify_webhooks.routes,
+        *api.routes,
+        *survey.routes,
+        Mount("/console", routes=console.routes),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Mount("/sandbox-carrier", create_sandbox_app(api_key=settings.sandbox_api_key, speed=settings.sandbox_speed)),
         *(extra_mounts or []),
+        *public.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: page_not_found})
     if runtime is not None:

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
 from app.i18n import from_accept_language, pick
 from app.web.branding import branding
@@ -67,3 +68,8 @@ async def tracking_page(request: Request) -> Response:
 def not_found(request: Request) -> Response:
     locale = choose_locale(request)
     return render_page(request, "pages/not_found.html", {}, locale=locale, status_code=404)
+
+
+routes: list[BaseRoute] = [
+    Route("/t/{token}", tracking_page),
+]

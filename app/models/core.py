@@ -1,4 +1,4 @@
-"""Database tables (SQLModel): merchants and their keys, orders, shipments, events and the notification outbox.
+"""Core tables (SQLModel): merchants and their keys, carrier accounts, orders, shipments, events, the outbox.
 
 Every row carries `merchant_id` (directly or through its order), and every query is scoped by it.
 Times are timezone-aware UTC.
@@ -37,6 +37,30 @@ class Merchant(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     sender_name: str = Field(default="", max_length=100)
     reply_to: str = Field(default="", max_length=254)
+    # Tracking page
+    support_chat_url: str = Field(default="", max_length=500)
+    header_links: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
+    custom_domain: str | None = Field(default=None, max_length=253, unique=True)
+    frame_ancestors: str = Field(default="", max_length=500)  # space-separated origins allowed to frame the page
+    recommendations_enabled: bool = True
+    bought_together_enabled: bool = True
+    # Notifications
+    sms_from_number: str = Field(default="", max_length=20)
+    quiet_hours_start: int = Field(default=8 * 60)  # minutes after local midnight
+    quiet_hours_end: int = Field(default=21 * 60)
+    daily_message_cap: int = Field(default=10_000)
+    coalesce_minutes: int = Field(default=10)
+    not_shipped_days: int = Field(default=3)
+    delay_hours: int = Field(default=72)  # no scan for this long while in transit counts as delayed
+    feedback_days: int = Field(default=3)
+    # Analytics
+    holdout_percent: int = Field(default=0)  # share of orders that get no proactive messages
+    attribution_days: int = Field(default=7)
+    # Shopify: the app's shared secret, sealed like carrier credentials
+    shopify_domain: str = Field(default="", max_length=253)
+    shopify_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -64,7 +88,7 @@ class CarrierAccountRow(SQLModel, table=True):
     label: str = Field(default="", max_length=100)
     credentials: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     base_url: str = Field(default="", max_length=500)
-    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -86,7 +110,18 @@ class Order(SQLModel, table=True):
     placed_at: datetime = Field(default_factory=utcnow)
     promised_by: date | None = None
     cancelled_at: datetime | None = None
+    cancel_reason: str = Field(default="", max_length=40)
+    source: str = Field(default="api", max_length=12)  # api, shopify, csv, demo
+    external_id: str = Field(default="", max_length=64)
+    first_order: bool = True  # the customer's first order with this shop
+    holdout: bool = False  # in the no-proactive-messages control group
+    sms_opt_in: bool = False
+    sms_consent_at: datetime | None = None
+    preferred_channel: str = Field(default="email", max_length=8)
+    currency: str = Field(default="", max_length=3)
+    total_cents: int = Field(default=0)
     created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class LineItem(SQLModel, table=True):
@@ -99,6 +134,8 @@ class LineItem(SQLModel, table=True):
     quantity: int = Field(default=1, ge=1)
     image_url: str = Field(default="", max_length=500)
     product_url: str = Field(default="", max_length=500)
+    product_id: str = Field(default="", max_length=64)  # the shop's product id (catalogue external_id)
+    variant: str = Field(default="", max_length=100)  # e.g. "M / blue"
 
 
 class Shipment(SQLModel, table=True):
@@ -123,6 +160,9 @@ class Shipment(SQLModel, table=True):
     action_required: bool = False
     status_changed_at: datetime = Field(default_factory=utcnow)
     service: str = Field(default="", max_length=100)
+    origin_postal_code: str = Field(default="", max_length=20)
+    origin_country: str = Field(default="", max_length=2)
+    shipped_at: datetime | None = None  # first carrier scan showing movement
     estimate_earliest: date | None = None
     estimate_latest: date | None = None
     first_estimate: date | None = None
@@ -176,7 +216,7 @@ class Notification(SQLModel, table=True):
     lease_until: datetime | None = None
     provider_id: str = Field(default="", max_length=200)
     last_error: str = Field(default="", max_length=500)
-    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, default=dict))
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
 
@@ -224,6 +264,3 @@ class CarrierWebhookInbox(SQLModel, table=True):
     attempts: int = Field(default=0)
     processed_at: datetime | None = None
     error: str = Field(default="", max_length=500)
-
-
-metadata = SQLModel.metadata

@@ -1,0 +1,1 @@
+"""Integrations: Shopify webhooks, CSV import and outbound webhooks to the merchant's systems."""

@@ -1,0 +1,79 @@
+"""Database tables (SQLModel), one module per area; every row carries `merchant_id` (directly or through its
+order) and every query is scoped by it. Times are timezone-aware UTC."""
+
+from __future__ import annotations
+
+from sqlmodel import SQLModel
+
+from app.models.console import ConsoleSession, Invitation, LoginThrottle, PasswordReset, User
+from app.models.core import (
+    ApiKey,
+    CarrierAccountRow,
+    CarrierWebhookInbox,
+    LineItem,
+    Merchant,
+    Notification,
+    NotificationAttempt,
+    Order,
+    Shipment,
+    Suppression,
+    TrackingEvent,
+    utcnow,
+)
+from app.models.engagement import (
+    ChangeRequest,
+    MessageEvent,
+    NotificationRule,
+    PageEvent,
+    Product,
+    RecommendationRule,
+    SaveOffer,
+    SurveyResponse,
+    TemplateOverride,
+)
+from app.models.integrations import (
+    IdempotencyRecord,
+    ImportRun,
+    ShopifyInbox,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "ApiKey",
+    "CarrierAccountRow",
+    "CarrierWebhookInbox",
+    "ChangeRequest",
+    "ConsoleSession",
+    "IdempotencyRecord",
+    "ImportRun",
+    "Invitation",
+    "LineItem",
+    "LoginThrottle",
+    "Merchant",
+    "MessageEvent",
+    "Notification",
+    "NotificationAttempt",
+    "NotificationRule",
+    "Order",
+    "PageEvent",
+    "PasswordReset",
+    "Product",
+    "RecommendationRule",
+    "SaveOffer",
+    "Shipment",
+    "ShopifyInbox",
+    "Suppression",
+    "SurveyResponse",
+    "TemplateOverride",
+    "TrackingEvent",
+    "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "metadata",
+    "utcnow",
+]
