@@ -16,7 +16,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(VENV)/bin/ordertrail demo
 
-test: $(STAMP)
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+# axe-core for the accessibility checks in the browser tests (npm, pinned by tests/browser/package-lock.json).
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	npm ci --prefix tests/browser --no-audit --no-fund --silent
+	@touch $(AXE)
+
+test: $(STAMP) $(AXE)
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

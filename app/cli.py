@@ -91,6 +91,12 @@ def cmd_create_api_key(args: argparse.Namespace) -> None:
     print(f"API key for {args.slug!r} (shown once): {key}")
 
 
+def cmd_import(args: argparse.Namespace) -> None:
+    from app.integrations.csv_import import run_cli
+
+    raise SystemExit(run_cli(load_settings(), path=args.path, shop=args.shop))
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="ordertrail", description="Branded order tracking and proactive updates.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -110,6 +116,10 @@ def parser() -> argparse.ArgumentParser:
     merchant.add_argument("slug")
     merchant.add_argument("name")
     merchant.set_defaults(func=cmd_create_merchant)
+    imp = sub.add_parser("import", help="import orders and shipments from a CSV file (re-running changes nothing)")
+    imp.add_argument("path", help="the CSV file")
+    imp.add_argument("--shop", required=True, help="the shop's slug")
+    imp.set_defaults(func=cmd_import)
     key = sub.add_parser("create-api-key", help="add an API key to a shop")
     key.add_argument("slug")
     key.add_argument("--name", default="api")
