@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from app.models.console import ConsoleSession, Invitation, LoginThrottle, PasswordReset, User
+from app.models.console_data import SHIPMENT_SEARCH_INDEXES
 from app.models.core import (
     ApiKey,
     CarrierAccountRow,
@@ -43,6 +44,7 @@ from app.models.integrations import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "SHIPMENT_SEARCH_INDEXES",
     "ApiKey",
     "CarrierAccountRow",
     "CarrierWebhookInbox",
