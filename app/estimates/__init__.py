@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from app.estimates.learned import LearnedWindow, forget, learned_window, refit
 
-
-@dataclass(frozen=True, slots=True)
-class LearnedWindow:
-    earliest: date
-    latest: date
-    confidence: float  # share of similar past shipments delivered inside the window, 0–1
-    samples: int
+__all__ = ["LearnedWindow", "forget", "learned_window", "refit"]

@@ -1,0 +1,59 @@
+"""Delivery calendars: which weekdays a carrier delivers on and the destination country's public holidays."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+MON_FRI = frozenset(range(5))
+MON_SAT = frozenset(range(6))
+
+# Carriers whose standard services deliver on Saturdays (USPS also on some Sundays, left out: not the norm).
+SATURDAY_CARRIERS = frozenset({"usps", "royalmail", "laposte", "dhl", "sandbox"})
+
+
+def delivery_weekdays(carrier: str) -> frozenset[int]:
+    return MON_SAT if carrier in SATURDAY_CARRIERS else MON_FRI
+
+
+@lru_cache(maxsize=256)
+def _holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country.upper(), years=year))
+    except (NotImplementedError, KeyError):
+        return frozenset()
+
+
+class DeliveryCalendar:
+    """Business-day arithmetic for one carrier delivering into one country."""
+
+    def __init__(self, carrier: str, country: str) -> None:
+        self.weekdays = delivery_weekdays(carrier)
+        self.country = country.upper() if len(country) == 2 else ""
+
+    def is_delivery_day(self, day: date) -> bool:
+        if day.weekday() not in self.weekdays:
+            return False
+        return not (self.country and day in _holidays(self.country, day.year))
+
+    def business_days_between(self, start: date, end: date) -> int:
+        """Delivery days after `start` up to and including `end` (0 when delivered the day it shipped)."""
+        if end <= start:
+            return 0
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_delivery_day(day)
+        return count
+
+    def add_business_days(self, start: date, days: int) -> date:
+        """The `days`-th delivery day after `start` (`start` itself, moved to a delivery day, for 0)."""
+        day = start
+        while not self.is_delivery_day(day) and days == 0:
+            day += timedelta(days=1)
+        while days > 0:
+            day += timedelta(days=1)
+            days -= self.is_delivery_day(day)
+        return day

@@ -1,0 +1,152 @@
+"""Learned delivery windows: each shop's delivered history grouped by carrier, service and route, fitted once and
+kept in memory; a shipment's window is re-read from its current state (days already in transit) on every view."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.db import reading
+from app.estimates.calendar import DeliveryCalendar
+from app.estimates.model import TransitHistogram
+from app.estimates.regions import region
+from app.models import Order, Shipment, TrackingEvent
+
+HISTORY_LIMIT = 50_000  # most recent deliveries per shop: enough for every route, bounded in memory
+CACHE_SECONDS = 600.0
+MOVING = ("in_transit", "out_for_delivery", "available_for_pickup", "failed_attempt", "exception", "delivered")
+TERMINAL = ("delivered", "returned", "expired")
+
+Key = tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LearnedWindow:
+    earliest: date
+    latest: date
+    confidence: float  # share of similar past shipments delivered inside the window, 0–1
+    samples: int
+
+
+def keys(carrier: str, service: str, origin: tuple[str, str], destination: tuple[str, str]) -> Iterator[Key]:
+    """From the most specific history to the broadest: route, destination country, service, carrier."""
+    yield ("route", carrier, service, region(*origin), region(*destination))
+    yield ("country", carrier, service, destination[0].upper())
+    yield ("service", carrier, service)
+    yield ("carrier", carrier)
+
+
+@dataclass
+class ShopModel:
+    histograms: dict[Key, TransitHistogram]
+    loaded_at: float
+
+
+_models: dict[int, ShopModel] = {}
+
+
+def _history_query(merchant_id: int) -> object:
+    s, o, e = Shipment.__table__, Order.__table__, TrackingEvent.__table__
+    first_scan = (
+        select(func.min(e.c.occurred_at)).where(e.c.shipment_id == s.c.id, e.c.status.in_(MOVING)).scalar_subquery()
+    )
+    return (
+        select(
+            s.c.carrier,
+            s.c.service,
+            s.c.origin_country,
+            s.c.origin_postal_code,
+            o.c.country,
+            o.c.postal_code,
+            func.coalesce(s.c.shipped_at, first_scan).label("shipped_at"),
+            s.c.delivered_at,
+        )
+        .join(o, o.c.id == s.c.order_id)
+        .where(s.c.merchant_id == merchant_id, s.c.status == "delivered", s.c.delivered_at.is_not(None))
+        .order_by(s.c.delivered_at.desc())
+        .limit(HISTORY_LIMIT)
+    )
+
+
+def _as_date(moment: datetime | str | None) -> date | None:
+    if moment is None:
+        return None
+    if isinstance(moment, str):  # SQLite returns coalesce() of timestamps as text
+        moment = datetime.fromisoformat(moment)
+    return moment.date()
+
+
+async def fit(conn: AsyncConnection, merchant_id: int) -> ShopModel:
+    """Group the shop's delivered shipments by every key and count their transit in delivery days."""
+    histograms: dict[Key, TransitHistogram] = {}
+    calendars: dict[tuple[str, str], DeliveryCalendar] = {}
+    for row in await conn.execute(_history_query(merchant_id)):  # type: ignore[call-overload]
+        shipped, delivered = _as_date(row.shipped_at), _as_date(row.delivered_at)
+        if shipped is None or delivered is None or delivered < shipped:
+            continue
+        calendar = calendars.get((row.carrier, row.country))
+        if calendar is None:
+            calendar = calendars[(row.carrier, row.country)] = DeliveryCalendar(row.carrier, row.country)
+        days = calendar.business_days_between(shipped, delivered)
+        origin, destination = (row.origin_country, row.origin_postal_code), (row.country, row.postal_code)
+        for key in keys(row.carrier, row.service, origin, destination):
+            histograms.setdefault(key, TransitHistogram()).add(days)
+    model = ShopModel(histograms, time.monotonic())
+    _models[merchant_id] = model
+    return model
+
+
+async def refit(engine: AsyncEngine, merchant_id: int | None = None) -> int:
+    """Refit one shop, or every shop already in memory (the scheduler's job); returns how many shops."""
+    ids = [merchant_id] if merchant_id is not None else list(_models)
+    async with reading(engine) as conn:
+        for shop in ids:
+            await fit(conn, shop)
+    return len(ids)
+
+
+def forget(merchant_id: int | None = None) -> None:
+    if merchant_id is None:
+        _models.clear()
+    else:
+        _models.pop(merchant_id, None)
+
+
+async def learned_window(
+    conn: AsyncConnection,
+    *,
+    merchant_id: int,
+    carrier: str,
+    service: str,
+    origin: tuple[str, str],
+    destination: tuple[str, str],
+    shipped_on: date | None,
+    today: date,
+    status: str,
+) -> LearnedWindow | None:
+    """The window holding ~95 % of similar past deliveries that were still on their way after as many delivery days
+    as this one has been; None before the first scan, after delivery, or without enough similar history."""
+    if shipped_on is None or status in TERMINAL:
+        return None
+    model = _models.get(merchant_id)
+    if model is None or time.monotonic() - model.loaded_at > CACHE_SECONDS:
+        model = await fit(conn, merchant_id)
+    calendar = DeliveryCalendar(carrier, destination[0])
+    elapsed = calendar.business_days_between(shipped_on, today)
+    for key in keys(carrier, service, origin, destination):
+        histogram = model.histograms.get(key)
+        if histogram is None:
+            continue
+        window = (histogram.given_at_least(elapsed) if elapsed else histogram).window()
+        if window is None:
+            continue
+        low, high, share = window
+        earliest = max(calendar.add_business_days(shipped_on, low), today)
+        latest = max(calendar.add_business_days(shipped_on, high), earliest)
+        return LearnedWindow(earliest, latest, round(share, 3), histogram.total)
+    return None
