@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.estimates import refit
 from app.integrations.outbound import deliver_once
 from app.integrations.shopify import process_inbox_once
 from app.notify.dispatcher import dispatch_once
@@ -82,4 +83,5 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(counted("timed triggers", run_timed_triggers), "interval", seconds=60, id="timed")
     scheduler.add_job(counted("outbound webhooks", deliver_once), "interval", seconds=5, id="webhooks")
     scheduler.add_job(counted("shopify inbox", process_inbox_once), "interval", seconds=2, id="shopify")
+    scheduler.add_job(counted("estimate refits", lambda rt: refit(rt.engine)), "interval", minutes=10, id="estimates")
     return scheduler
