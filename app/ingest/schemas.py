@@ -1,21 +1,49 @@
-"""Input shapes for creating shipments (API, CSV, demo): validated with precise field errors."""
+"""Input shapes for orders and shipments (API, Shopify, CSV, demo): validated with precise field errors."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, WithJsonSchema, field_validator
 
 from carriers.registry import CARRIER_CODES
 
 TRACKING_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
 LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
+URL = r"^(https?://\S+)?$"
+DECIMAL_AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
+AMOUNT_SCHEMA = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": 10**12, "description": "hundredths of the currency unit"},
+        {"type": "string", "pattern": DECIMAL_AMOUNT, "description": "decimal amount, e.g. '49.90'"},
+    ]
+}
+Amount = Annotated[int | str, WithJsonSchema(AMOUNT_SCHEMA)]
+Source = Literal["api", "shopify", "csv", "demo"]
 
 
-class CustomerIn(BaseModel):
+def clean_tracking_number(value: str) -> str:
+    """Uppercase without spaces and dashes; ValueError when it cannot be a tracking number."""
+    cleaned = re.sub(r"[\s-]", "", value).upper()
+    if not TRACKING_NUMBER.match(cleaned):
+        raise ValueError("must be 6-40 letters and digits (spaces and dashes are ignored)")
+    return cleaned
+
+
+def check_carrier(value: str | None) -> str | None:
+    if value is not None and value not in CARRIER_CODES:
+        raise ValueError(f"unknown carrier; one of: {', '.join(CARRIER_CODES)}")
+    return value
+
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+
+class CustomerIn(Strict):
     name: str = Field(default="", max_length=200)
     email: EmailStr | None = None
     phone: str = Field(default="", max_length=20)
@@ -30,30 +58,66 @@ class CustomerIn(BaseModel):
         return value
 
 
-class AddressIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AddressIn(Strict):
     city: str = Field(default="", max_length=100)
     postal_code: str = Field(default="", max_length=20)
-    country: str = Field(default="", max_length=2)
+    country: str = Field(default="", pattern=r"^([A-Za-z]{2})?$", description="ISO 3166 alpha-2 code")
 
 
-class ItemIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class ItemIn(Strict):
     title: str = Field(min_length=1, max_length=300)
     sku: str = Field(default="", max_length=64)
     quantity: int = Field(default=1, ge=1, le=10_000)
-    image_url: str = Field(default="", max_length=500, pattern=r"^(https?://\S+)?$")
-    product_url: str = Field(default="", max_length=500, pattern=r"^(https?://\S+)?$")
+    image_url: str = Field(default="", max_length=500, pattern=URL)
+    product_url: str = Field(default="", max_length=500, pattern=URL)
+    product_id: str = Field(default="", max_length=64, description="the shop's product id (catalogue external_id)")
+    variant: str = Field(default="", max_length=100)
 
 
-class ShipmentIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+class OrderIn(Strict):
+    """An order as a shop sends it; on update only the fields present are changed."""
+
+    number: str = Field(min_length=1, max_length=64)
+    customer: CustomerIn = Field(default_factory=CustomerIn)
+    address: AddressIn = Field(default_factory=AddressIn)
+    placed_at: datetime | None = Field(default=None, description="without a timezone it is taken as UTC")
+    promised_by: date | None = None
+    currency: str = Field(default="", pattern=r"^([A-Za-z]{3})?$", description="ISO 4217 code")
+    total: Amount | None = Field(default=None, description="cents (integer) or a decimal string")
+    items: list[ItemIn] = Field(default_factory=list, max_length=200)
+    external_id: str = Field(default="", max_length=64)
+    source: Source = "api"
+
+    @field_validator("placed_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @field_validator("total")
+    @classmethod
+    def _total(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, int) and not 0 <= value <= 10**12:
+            raise ValueError("must be between 0 and 10^12 cents")
+        if isinstance(value, str) and not re.match(DECIMAL_AMOUNT, value):
+            raise ValueError("must be whole cents (a number) or a decimal string like '49.90'")
+        return value
+
+    @property
+    def total_cents(self) -> int | None:
+        if self.total is None:
+            return None
+        return self.total if isinstance(self.total, int) else int(Decimal(self.total) * 100)
+
+
+class ShipmentIn(Strict):
+    """A shipment with the order it belongs to (the order is created when it does not exist yet)."""
 
     order_number: str = Field(min_length=1, max_length=64)
     tracking_number: str = Field(min_length=6, max_length=40)
     carrier: str | None = None
+    service: str = Field(default="", max_length=100)
     customer: CustomerIn = Field(default_factory=CustomerIn)
     address: AddressIn = Field(default_factory=AddressIn)
     items: list[ItemIn] = Field(default_factory=list, max_length=200)
@@ -62,14 +126,14 @@ class ShipmentIn(BaseModel):
     @field_validator("tracking_number")
     @classmethod
     def _tracking_number(cls, value: str) -> str:
-        cleaned = re.sub(r"[\s-]", "", value).upper()
-        if not TRACKING_NUMBER.match(cleaned):
-            raise ValueError("must be 6-40 letters and digits (spaces and dashes are ignored)")
-        return cleaned
+        return clean_tracking_number(value)
 
     @field_validator("carrier")
     @classmethod
     def _carrier(cls, value: str | None) -> str | None:
-        if value is not None and value not in CARRIER_CODES:
-            raise ValueError(f"unknown carrier; one of: {', '.join(CARRIER_CODES)}")
-        return value
+        return check_carrier(value)
+
+    def order(self) -> OrderIn:
+        """The order part, carrying only the fields this shipment was given."""
+        fields = self.model_dump(include={"customer", "address", "items", "promised_by"} & self.model_fields_set)
+        return OrderIn.model_validate({"number": self.order_number, **fields})
