@@ -1,0 +1,72 @@
+"""Fixtures for integration tests: a runtime whose settings let webhooks reach a local receiver, and that receiver."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+import uvicorn
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from app.runtime import Runtime
+from app.settings import Settings
+from carriers.http import make_client
+from tests.conftest import make_settings
+from tests.servers import free_port
+
+RECEIVER_HOST = "127.0.0.2"  # loopback, but not 127.0.0.1: the exemption below covers this one address only
+
+
+class LocalWebhookSettings(Settings):
+    """The deployment settings outbound webhooks read, set as a test (or an on-premises install) would set them."""
+
+    webhook_allow_http: bool = True
+    webhook_allowed_networks: str = f"{RECEIVER_HOST}/32"
+
+
+@dataclass
+class Receiver:
+    """A merchant's webhook receiver: records every request and answers with the queued statuses (then 204)."""
+
+    url: str = ""
+    requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    statuses: list[int] = field(default_factory=list)
+
+    async def handle(self, request: Request) -> Response:
+        self.requests.append((dict(request.headers), await request.body()))
+        return Response(status_code=self.statuses.pop(0) if self.statuses else 204)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    recv = Receiver()
+    app = Starlette(routes=[Route("/hooks", recv.handle, methods=["POST"])])
+    port = free_port()
+    config = uvicorn.Config(app, host=RECEIVER_HOST, port=port, log_level="warning", lifespan="off", loop="none")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    recv.url = f"http://{RECEIVER_HOST}:{port}/hooks"
+    try:
+        yield recv
+    finally:
+        server.should_exit = True
+        await task
+
+
+@pytest.fixture
+async def rt(engine: AsyncEngine) -> AsyncIterator[Runtime]:
+    base = make_settings().model_dump()
+    settings = LocalWebhookSettings(_env_file=None, **base)  # type: ignore[call-arg]
+    runtime = Runtime(settings=settings, engine=engine, http=make_client())
+    yield runtime
+    await runtime.http.aclose()
