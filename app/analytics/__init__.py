@@ -1,0 +1,1 @@
+"""Analytics: one query module per dashboard chart, shared filters and statistics, and CSV export."""

@@ -1,0 +1,106 @@
+"""Notification funnel per trigger and channel (queued, sent, failed, delivered, opened, clicked) and unsubscribes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.analytics.filters import Filters
+from app.analytics.sql import cohort
+from app.analytics.table import N_, ChartTable, Column, ratio
+from app.models import MessageEvent, Notification, Suppression
+
+NOTE = Notification.__table__
+EVENT = MessageEvent.__table__
+SUPPRESSION = Suppression.__table__
+
+COLUMNS = [
+    Column("trigger", N_("Trigger")),
+    Column("channel", N_("Channel")),
+    Column("queued", N_("Queued"), "count"),
+    Column("sent", N_("Sent"), "count"),
+    Column("failed", N_("Failed"), "count"),
+    Column("undelivered", N_("Bounced or undelivered"), "count"),
+    Column("delivered", N_("Delivered"), "count"),
+    Column("opened", N_("Opened"), "count"),
+    Column("clicked", N_("Clicked"), "count"),
+    Column("open_rate", N_("Open rate"), "rate"),
+    Column("click_rate", N_("Click rate"), "rate"),
+]
+MEASURES = ("queued", "sent", "failed", "undelivered", "delivered", "opened", "clicked")
+
+UNSUBSCRIBE_COLUMNS = [
+    Column("channel", N_("Channel")),
+    Column("reason", N_("Reason")),
+    Column("count", N_("Unsubscribes"), "count"),
+]
+
+
+def _has_event(merchant_id: int, *kinds: str) -> Any:
+    return exists().where(
+        EVENT.c.notification_id == NOTE.c.id, EVENT.c.merchant_id == merchant_id, EVENT.c.kind.in_(kinds)
+    )
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _finish(values: dict[str, Any]) -> dict[str, Any]:
+    row = {**values, **{key: int(values[key] or 0) for key in MEASURES}}
+    if row["channel"] == "email":
+        # SMTP acceptance is all email tells us: accepted and not bounced counts as delivered.
+        row["delivered"] = max(row["sent"] - row["undelivered"], 0)
+    row["open_rate"] = ratio(row["opened"], row["sent"]) if row["channel"] == "email" else None
+    row["click_rate"] = ratio(row["clicked"], row["sent"])
+    return row
+
+
+async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
+    orders = cohort(f)
+    m = f.merchant_id
+    query = (
+        select(
+            NOTE.c.trigger,
+            NOTE.c.channel,
+            _count_if(NOTE.c.state.in_(("pending", "sending"))).label("queued"),
+            _count_if(NOTE.c.state == "sent").label("sent"),
+            _count_if(NOTE.c.state == "failed").label("failed"),
+            _count_if(_has_event(m, "bounced", "undelivered")).label("undelivered"),
+            _count_if(_has_event(m, "delivered")).label("delivered"),
+            _count_if(_has_event(m, "open")).label("opened"),
+            _count_if(_has_event(m, "click")).label("clicked"),
+        )
+        .select_from(NOTE.join(orders, orders.c.id == NOTE.c.order_id))
+        .where(NOTE.c.merchant_id == m)
+        .group_by(NOTE.c.trigger, NOTE.c.channel)
+        .order_by(NOTE.c.trigger, NOTE.c.channel)
+    )
+    rows = [_finish(dict(r._mapping)) for r in await conn.execute(query)]
+    total: dict[str, Any] = {"trigger": N_("All triggers"), "channel": ""}
+    total.update({key: sum(r[key] for r in rows) for key in MEASURES})
+    email_sent = sum(r["sent"] for r in rows if r["channel"] == "email")
+    total["open_rate"] = ratio(sum(r["opened"] for r in rows if r["channel"] == "email"), email_sent)
+    total["click_rate"] = ratio(total["clicked"], total["sent"])
+    return ChartTable("funnel", COLUMNS, rows, total if rows else None)
+
+
+async def unsubscribes(conn: AsyncConnection, f: Filters) -> ChartTable:
+    """Opt-outs recorded in the date range, per channel and reason (not tied to orders, so no carrier filter)."""
+    query = (
+        select(SUPPRESSION.c.channel, SUPPRESSION.c.reason, func.count().label("count"))
+        .where(
+            and_(
+                SUPPRESSION.c.merchant_id == f.merchant_id,
+                SUPPRESSION.c.created_at >= f.start_at,
+                SUPPRESSION.c.created_at < f.end_before,
+            )
+        )
+        .group_by(SUPPRESSION.c.channel, SUPPRESSION.c.reason)
+        .order_by(SUPPRESSION.c.channel, SUPPRESSION.c.reason)
+    )
+    rows = [dict(r._mapping) for r in await conn.execute(query)]
+    total = {"channel": N_("All channels"), "reason": "", "count": sum(r["count"] for r in rows)} if rows else None
+    return ChartTable("unsubscribes", UNSUBSCRIBE_COLUMNS, rows, total)

@@ -1,0 +1,106 @@
+"""Recommendations per product: impressions, clicks, click-through rate, and orders placed after a click.
+
+An order is attributed to a click when the same customer email places a later order within the merchant's
+attribution window (days) after the click.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.analytics.filters import Filters
+from app.analytics.sql import ORDER, cohort, within_days_after
+from app.analytics.table import N_, ChartTable, Column, ratio
+from app.models import PageEvent, Product
+
+EVENT = PageEvent.__table__
+PRODUCT = Product.__table__
+
+COLUMNS = [
+    Column("product", N_("Product")),
+    Column("impressions", N_("Impressions"), "count"),
+    Column("clicks", N_("Clicks"), "count"),
+    Column("ctr", N_("Click-through rate"), "rate"),
+    Column("attributed_orders", N_("Orders after a click"), "count"),
+]
+
+
+async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]]:
+    orders = cohort(f)
+    query = (
+        select(
+            EVENT.c.product_id,
+            func.sum(case((EVENT.c.kind == "rec_impression", 1), else_=0)).label("impressions"),
+            func.sum(case((EVENT.c.kind == "rec_click", 1), else_=0)).label("clicks"),
+        )
+        .select_from(EVENT.join(orders, orders.c.id == EVENT.c.order_id))
+        .where(EVENT.c.merchant_id == f.merchant_id, EVENT.c.kind.in_(("rec_impression", "rec_click")))
+        .group_by(EVENT.c.product_id)
+    )
+    return {
+        r.product_id: {"impressions": int(r.impressions), "clicks": int(r.clicks)} for r in await conn.execute(query)
+    }
+
+
+async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int], int]:
+    """Later orders per clicked product, and distinct later orders over all products."""
+    orders = cohort(f, ORDER.c.customer_email)
+    later = ORDER.alias("later")
+    query = (
+        select(EVENT.c.product_id, later.c.id)
+        .select_from(
+            EVENT.join(orders, orders.c.id == EVENT.c.order_id).join(
+                later,
+                and_(
+                    later.c.merchant_id == f.merchant_id,
+                    later.c.customer_email == orders.c.customer_email,
+                    later.c.id != orders.c.id,
+                    within_days_after(conn, later.c.placed_at, EVENT.c.created_at, f.attribution_days),
+                ),
+            )
+        )
+        .where(EVENT.c.merchant_id == f.merchant_id, EVENT.c.kind == "rec_click", orders.c.customer_email != "")
+        .distinct()
+    )
+    per_product: dict[Any, set[int]] = defaultdict(set)
+    everything: set[int] = set()
+    for product_id, order_id in await conn.execute(query):
+        per_product[product_id].add(order_id)
+        everything.add(order_id)
+    return {product: len(ids) for product, ids in per_product.items()}, len(everything)
+
+
+async def recommendations(conn: AsyncConnection, f: Filters) -> ChartTable:
+    counts = await _counts(conn, f)
+    attributed, attributed_total = await _attributed(conn, f)
+    ids = [pid for pid in counts if pid is not None]
+    titles: dict[Any, str] = {}
+    if ids:
+        query = select(PRODUCT.c.id, PRODUCT.c.title).where(
+            PRODUCT.c.merchant_id == f.merchant_id, PRODUCT.c.id.in_(ids)
+        )
+        titles = {pid: title for pid, title in await conn.execute(query)}
+    rows = []
+    for pid, values in counts.items():
+        rows.append(
+            {
+                "product": titles.get(pid, N_("Unknown product")),
+                **values,
+                "ctr": ratio(values["clicks"], values["impressions"]),
+                "attributed_orders": attributed.get(pid, 0),
+            }
+        )
+    rows.sort(key=lambda r: (-r["clicks"], -r["impressions"], r["product"]))
+    impressions, clicks = sum(r["impressions"] for r in rows), sum(r["clicks"] for r in rows)
+    total = {
+        "product": N_("All products"),
+        "impressions": impressions,
+        "clicks": clicks,
+        "ctr": ratio(clicks, impressions),
+        "attributed_orders": attributed_total,
+    }
+    return ChartTable("recommendations", COLUMNS, rows, total if rows else None)

@@ -1,0 +1,90 @@
+"""Shared query pieces: the orders a filter selects, and the few expressions SQLite and PostgreSQL write differently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.analytics.filters import Filters
+from app.models import Order, Shipment
+
+ORDER = Order.__table__
+SHIPMENT = Shipment.__table__
+TERMINAL_STATUSES = ("delivered", "returned", "expired")
+
+
+def cohort(f: Filters, *columns: Any) -> Any:
+    """Orders of the merchant placed in the range (and shipped with the carrier, when one is picked), as a subquery
+    with `id` plus the extra `columns` of shop_order."""
+    query = select(ORDER.c.id, *columns).where(
+        ORDER.c.merchant_id == f.merchant_id,
+        ORDER.c.placed_at >= f.start_at,
+        ORDER.c.placed_at < f.end_before,
+    )
+    if f.carrier:
+        query = query.where(
+            exists().where(
+                SHIPMENT.c.order_id == ORDER.c.id,
+                SHIPMENT.c.merchant_id == f.merchant_id,
+                SHIPMENT.c.carrier == f.carrier,
+            )
+        )
+    return query.subquery("cohort")
+
+
+def scoped_shipments(f: Filters) -> Any:
+    """The filter's shipments: those of orders placed in the range, of the picked carrier."""
+    query = (
+        select(SHIPMENT)
+        .join(ORDER, ORDER.c.id == SHIPMENT.c.order_id)
+        .where(
+            SHIPMENT.c.merchant_id == f.merchant_id,
+            ORDER.c.merchant_id == f.merchant_id,
+            ORDER.c.placed_at >= f.start_at,
+            ORDER.c.placed_at < f.end_before,
+        )
+    )
+    if f.carrier:
+        query = query.where(SHIPMENT.c.carrier == f.carrier)
+    return query
+
+
+def is_postgres(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def epoch_hours(conn: AsyncConnection, moment: Any) -> ColumnElement[Any]:
+    """Hours since a fixed origin, as a number (differences of two give elapsed hours)."""
+    if is_postgres(conn):
+        return func.extract("epoch", moment) / 3600.0
+    return func.julianday(moment) * 24.0
+
+
+def whole_hours_between(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Elapsed whole hours from `earlier` to `later`, rounded to the nearest hour."""
+    return cast(func.round(epoch_hours(conn, later) - epoch_hours(conn, earlier)), Integer)
+
+
+def utc_day(conn: AsyncConnection, moment: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp, as 'YYYY-MM-DD' text on both databases."""
+    if is_postgres(conn):
+        return func.to_char(func.timezone("UTC", moment), literal("YYYY-MM-DD"))
+    return func.strftime("%Y-%m-%d", moment)
+
+
+def day_on_or_before(conn: AsyncConnection, moment: Any, day: Any) -> ColumnElement[bool]:
+    """The UTC day of timestamp `moment` is on or before date column `day`."""
+    if is_postgres(conn):
+        return cast(func.timezone("UTC", moment), Date) <= day
+    return func.date(moment) <= day
+
+
+def within_days_after(conn: AsyncConnection, later: Any, earlier: Any, days: int) -> ColumnElement[bool]:
+    """`later` is after `earlier` by at most `days` days."""
+    if is_postgres(conn):
+        return and_(later > earlier, later <= earlier + func.make_interval(0, 0, 0, days))
+    gap = func.julianday(later) - func.julianday(earlier)
+    return and_(gap > 0, gap <= days)

@@ -1,0 +1,61 @@
+"""Transit time per carrier and service: median and 90th percentile of days from first movement to delivery."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.analytics.filters import Filters
+from app.analytics.sql import SHIPMENT, scoped_shipments, whole_hours_between
+from app.analytics.stats import percentile
+from app.analytics.table import N_, ChartTable, Column
+
+COLUMNS = [
+    Column("carrier", N_("Carrier")),
+    Column("service", N_("Service")),
+    Column("shipments", N_("Delivered shipments"), "count"),
+    Column("median_days", N_("Median transit days"), "number"),
+    Column("p90_days", N_("90th percentile transit days"), "number"),
+]
+
+Histogram = list[tuple[float, int]]
+
+
+def _days(histogram: Histogram, fraction: float) -> float | None:
+    hours = percentile(histogram, fraction)
+    return None if hours is None else round(hours / 24, 2)
+
+
+def _row(carrier: str, service: str, histogram: Histogram) -> dict[str, object]:
+    return {
+        "carrier": carrier,
+        "service": service,
+        "shipments": sum(count for _, count in histogram),
+        "median_days": _days(histogram, 0.5),
+        "p90_days": _days(histogram, 0.9),
+    }
+
+
+async def transit_times(conn: AsyncConnection, f: Filters) -> ChartTable:
+    """Counted in whole hours in the database (a histogram), so the percentiles need no row per shipment."""
+    delivered = scoped_shipments(f).where(
+        SHIPMENT.c.status == "delivered", SHIPMENT.c.delivered_at.is_not(None), SHIPMENT.c.shipped_at.is_not(None)
+    )
+    scoped = delivered.with_only_columns(
+        SHIPMENT.c.carrier,
+        SHIPMENT.c.service,
+        whole_hours_between(conn, SHIPMENT.c.delivered_at, SHIPMENT.c.shipped_at).label("hours"),
+    ).subquery()
+    query = select(scoped.c.carrier, scoped.c.service, scoped.c.hours, func.count().label("n")).group_by(
+        scoped.c.carrier, scoped.c.service, scoped.c.hours
+    )
+    groups: dict[tuple[str, str], Histogram] = defaultdict(list)
+    overall: dict[float, int] = defaultdict(int)
+    for carrier, service, hours, count in await conn.execute(query):
+        groups[(carrier, service)].append((float(hours), int(count)))
+        overall[float(hours)] += int(count)
+    rows = [_row(carrier, service, groups[(carrier, service)]) for carrier, service in sorted(groups)]
+    total = _row(N_("All carriers"), "", list(overall.items())) if rows else None
+    return ChartTable("transit", COLUMNS, rows, total)
