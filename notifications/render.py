@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html as html_lib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from gettext import NullTranslations
@@ -13,7 +15,11 @@ import css_inline
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+
+from notifications.sms_text import GSM7_SINGLE, fit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -63,15 +69,51 @@ def environment(locale: str = "en") -> Environment:
     return env
 
 
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S)
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
 
 
 def render_email(name: str, context: dict[str, Any], locale: str = "en") -> RenderedEmail:
-    """Render templates/email/{name}.html and .txt; the subject is the html template's `subject` block."""
+    """Render templates/email/{name}.html and .txt; the subject is the html's `<title>` (its `subject` block)."""
     env = environment(locale)
-    html_template = env.get_template(f"email/{name}.html")
-    ctx = html_template.new_context(context)
-    subject = "".join(html_template.blocks["subject"](ctx)).strip()
-    html = _inliner.inline(html_template.render(context))
+    page = env.get_template(f"email/{name}.html").render(context)
+    found = _TITLE.search(page)
+    subject = html_lib.unescape(found.group(1)) if found else ""
+    html = _inliner.inline(page)
     text = env.get_template(f"email/{name}.txt").render(context)
     return RenderedEmail(subject=" ".join(subject.split()), html=html, text=text.strip() + "\n")
+
+
+def text_to_html(text: str) -> Markup:
+    """Plain text as escaped HTML paragraphs (a blank line starts a new paragraph)."""
+    paragraphs = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(escape(p).replace("\n", Markup("<br>"))) for p in paragraphs)
+
+
+def render_sms(
+    name: str,
+    context: dict[str, Any],
+    locale: str = "en",
+    *,
+    limit: int = GSM7_SINGLE,
+    ucs2_limit: int = 70,
+    text: str | None = None,
+) -> str:
+    """templates/sms/{name}.txt (or `text`, a merchant's own) on one line, fitted to `limit` GSM-7 characters
+    (`ucs2_limit` UTF-16 units when the text needs UCS-2), keeping a trailing link whole."""
+    if text is None:
+        text = environment(locale).get_template(f"sms/{name}.txt").render(context)
+    return fit(" ".join(text.split()), limit, ucs2_limit=ucs2_limit)
+
+
+_sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+def render_untrusted(source: str, context: dict[str, Any]) -> str:
+    """Render a merchant's template text in Jinja's sandbox; raises TemplateError on any mistake."""
+    try:
+        return _sandbox.from_string(source).render(context)
+    except TemplateError:
+        raise
+    except Exception as exc:  # a sandboxed template can still divide by zero or call a filter wrongly
+        raise TemplateError(f"{type(exc).__name__}: {exc}") from exc

@@ -1,9 +1,14 @@
-"""One dispatch tick: claim due outbox rows, render, send through the channel, record the outcome."""
+"""One dispatch tick: claim due outbox rows, check, render, send through the channel, record the outcome.
+
+`checkpoint` lets a caller observe each stage of a tick (after claim, before send, after send, after commit);
+the crash test uses it to kill the process at each one.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -12,10 +17,18 @@ from jinja2 import TemplateError
 
 from app.notify import outbox
 from app.notify.compose import Loaded, context, email_spec, load, sms_message
+from app.notify.overrides import OverrideError, record_errors
+from app.notify.policy import DailyCap, deferral, hold
 from app.runtime import Runtime
 from notifications.base import SendResult
 
 log = logging.getLogger("ordertrail.dispatch")
+
+Checkpoint = Callable[[str], None]
+
+
+def _no_checkpoint(_stage: str) -> None:
+    return None
 
 
 @dataclass
@@ -24,40 +37,67 @@ class DispatchReport:
     outcomes: dict[str, int] = field(default_factory=dict)
 
 
-async def dispatch_once(rt: Runtime, *, now: datetime | None = None, limit: int | None = None) -> DispatchReport:
-    now = now or datetime.now(UTC)
-    rows = await outbox.claim(rt.engine, now=now, limit=limit or rt.settings.dispatch_batch_size)
+def outcome_name(result: SendResult) -> str:
+    if result.ok:
+        return "sent"
+    if result.error_code == "deferred":
+        return "deferred"
+    return "retry" if result.retryable else "failed"
+
+
+async def dispatch_once(
+    rt: Runtime,
+    *,
+    now: datetime | None = None,
+    limit: int | None = None,
+    checkpoint: Checkpoint = _no_checkpoint,
+) -> DispatchReport:
+    at = now or datetime.now(UTC)
+    rows = await outbox.claim(rt.engine, now=at, limit=limit or rt.settings.dispatch_batch_size)
     report = DispatchReport(claimed=len(rows))
     if not rows:
         return report
+    checkpoint("after_claim")
     data = await load(rt.engine, rows)
-    results = await asyncio.gather(*(_send_one(rt, row, data) for row in rows))
+    cap = await DailyCap.load(rt.engine, data, at)
+    errors: list[OverrideError] = []
+    checkpoint("before_send")
+    results = await asyncio.gather(*(_send_one(rt, row, data, cap, at, errors) for row in rows))
+    checkpoint("after_send")
     outcomes = list(zip(rows, results, strict=True))
     await outbox.record(rt.engine, outcomes, now=datetime.now(UTC) if now is None else now)
+    checkpoint("after_commit")
+    await record_errors(rt.engine, errors, at)
     for _, result in outcomes:
-        key = "sent" if result.ok else ("retry" if result.retryable else "failed")
+        key = outcome_name(result)
         report.outcomes[key] = report.outcomes.get(key, 0) + 1
     return report
 
 
-async def _send_one(rt: Runtime, row: Any, data: Loaded) -> SendResult:
-    if (row.merchant_id, row.channel, row.recipient) in data.suppressed:
-        return SendResult.permanent("recipient opted out of this channel", code="suppressed")
-    order = data.orders[row.order_id]
-    if order.cancelled_at is not None and row.trigger not in ("cancelled",):
-        return SendResult.permanent("order cancelled", code="cancelled")
+async def _send_one(
+    rt: Runtime, row: Any, data: Loaded, cap: DailyCap, now: datetime, errors: list[OverrideError]
+) -> SendResult:
+    stop = hold(row, data, now)
+    if stop is not None:
+        return stop
     channel = rt.channels.get(row.channel)
     if channel is None:
         return SendResult.permanent(f"the {row.channel} channel is not configured", code="no_channel")
     try:
         ctx = context(row, data, rt.settings)
-        message = (
-            email_spec(row, ctx, data, rt.settings) if row.channel == "email" else sms_message(row, ctx, rt.settings)
-        )
+        if row.channel == "email":
+            message: Any = email_spec(row, ctx, data, rt.settings, errors)
+        else:
+            message = sms_message(row, ctx, data, rt.settings, errors)
     except (TemplateError, KeyError, ValueError) as exc:
         log.warning("notification %s could not be rendered: %s", row.id, exc)
         return SendResult.permanent(f"template error: {exc}", code="template")
+    tomorrow = cap.take(row.merchant_id, now)
+    if tomorrow is not None:
+        return deferral(tomorrow, now, "the shop's daily message cap is reached")
     result: SendResult = await channel.send(message)
+    if not result.ok and not result.in_doubt:
+        cap.give_back(row.merchant_id)
     if result.in_doubt:
         log.warning("notification %s in doubt (provider may have accepted it); will resend", row.id)
     return result

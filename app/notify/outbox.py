@@ -58,11 +58,19 @@ def retry_at(attempts: int, now: datetime, result: SendResult) -> datetime:
 
 def outcome_row(row: Any, result: SendResult, now: datetime) -> dict[str, Any]:
     """The new state of one claimed row after a send attempt."""
-    values: dict[str, Any] = {"b_id": row.id, "lease_until": None, "provider_id": result.provider_id}
+    values: dict[str, Any] = {
+        "b_id": row.id,
+        "lease_until": None,
+        "provider_id": result.provider_id,
+        "attempts": row.attempts,
+    }
     if result.ok:
         return {**values, "state": "sent", "sent_at": now, "last_error": "", "next_attempt_at": row.next_attempt_at}
     values["last_error"] = result.error[:500]
     values["sent_at"] = None
+    if result.error_code == "deferred":  # held (quiet hours, daily cap): not an attempt, no expiry
+        wait = timedelta(seconds=result.retry_after or 60)
+        return {**values, "state": "pending", "next_attempt_at": now + wait, "attempts": row.attempts - 1}
     expired = now - row.created_at > GIVE_UP_AFTER.get(row.channel, timedelta(hours=72))
     if result.retryable and not expired:
         return {**values, "state": "pending", "next_attempt_at": retry_at(row.attempts, now, result)}

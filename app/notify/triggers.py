@@ -1,14 +1,16 @@
-"""Which notification a status change causes, and the outbox rows for it (dedupe key per shipment/trigger/channel)."""
+"""Which notification a status change causes: one candidate per change, queued in the poll's own transaction.
+
+`shipped` fires once per order (the first parcel of a split order to move); the other milestones once per
+shipment, coalesced per order by `app.notify.enqueue`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import insert_for
-from app.models import Notification
+from app.notify.enqueue import Candidate, queue
 from app.tracking.changes import StatusChange
 from carriers.result import TrackResult
 from carriers.status import Status
@@ -34,74 +36,40 @@ def trigger_for_change(old: Status, new: Status) -> str | None:
     return trigger
 
 
-def outbox_rows(
-    *,
-    merchant_id: int,
-    order_id: int,
-    shipment_id: int | None,
-    trigger: str,
-    email: str,
-    phone: str,
-    now: datetime,
-    context: dict[str, Any],
-    channels: tuple[str, ...] = ("email",),
-) -> list[dict[str, Any]]:
-    """One row per channel with a recipient; the dedupe key makes a trigger fire once per shipment and channel."""
-    recipients = {"email": email, "sms": phone}
-    subject = f"s{shipment_id}" if shipment_id is not None else f"o{order_id}"
-    return [
-        {
-            "merchant_id": merchant_id,
-            "order_id": order_id,
-            "shipment_id": shipment_id,
-            "trigger": trigger,
-            "channel": channel,
-            "recipient": recipients[channel],
-            "dedupe_key": f"{subject}:{trigger}:{channel}",
-            "state": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "provider_id": "",
-            "last_error": "",
-            "context": context,
-            "created_at": now,
-        }
-        for channel in channels
-        if recipients.get(channel)
-    ]
-
-
-def _context(result: TrackResult, new: Status) -> dict[str, Any]:
+def snapshot(result: TrackResult, new: Status) -> dict[str, Any]:
+    """What the message needs from the carrier's answer, frozen at the time of the change."""
     latest = result.events[0] if result.events else None
+    estimate = result.estimate
     return {
         "status": new.value,
+        "substatus": result.substatus,
         "description": latest.description if latest else "",
         "location": latest.location if latest else "",
         "carrier_code": latest.carrier_code if latest else "",
         "action_required": bool(latest and latest.action_required),
+        "estimate": estimate.latest.isoformat() if estimate and estimate.latest else "",
     }
+
+
+def candidate_for(change: StatusChange) -> Candidate | None:
+    ship = change.shipment
+    trigger = trigger_for_change(change.old, change.new)
+    if trigger is None or ship.cancelled_at is not None:
+        return None
+    key = f"o{ship.order_id}" if trigger == "shipped" else f"s{ship.id}"
+    return Candidate(
+        merchant_id=ship.merchant_id,
+        order_id=ship.order_id,
+        shipment_id=ship.id,
+        trigger=trigger,
+        key=key,
+        context=snapshot(change.result, change.new),
+    )
 
 
 async def on_status_changes(conn: AsyncConnection, changes: list[StatusChange]) -> int:
     """Outbox rows for a polled batch's status changes, written in the poll's own transaction."""
-    rows: list[dict[str, Any]] = []
-    for change in changes:
-        ship = change.shipment
-        trigger = trigger_for_change(change.old, change.new)
-        if trigger and ship.cancelled_at is None:
-            rows.extend(
-                outbox_rows(
-                    merchant_id=ship.merchant_id,
-                    order_id=ship.order_id,
-                    shipment_id=ship.id,
-                    trigger=trigger,
-                    email=ship.customer_email,
-                    phone=ship.customer_phone,
-                    now=change.at,
-                    context=_context(change.result, change.new),
-                )
-            )
-    if rows:
-        stmt = insert_for(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        await conn.execute(stmt, rows)
-    return len(rows)
+    candidates = [c for c in map(candidate_for, changes) if c is not None]
+    if not candidates:
+        return 0
+    return await queue(conn, candidates, changes[0].at)
