@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from app.catalog.product_input import FIELDS, ProductInvalid, ProductValues, validate_product
 
 REQUIRED_COLUMNS = ("external_id", "title", "url")
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
