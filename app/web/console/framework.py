@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from starlette.requests import Request
@@ -23,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from app.db import reading, writing
 from app.models import Merchant
 from app.security import csrf
-from app.security.sessions import COOKIE, SessionInfo, find_session, needs_touch, touch_session
+from app.security.sessions import COOKIE, SessionInfo, aware, find_session, needs_touch, touch_session
 from app.web.templating import render_page
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -154,6 +155,18 @@ def console_locale(request: Request) -> str:
     return chosen if chosen in CONSOLE_LOCALES else "en"
 
 
+def aware_rows(rows: Any) -> list[dict[str, Any]]:
+    """Rows as dicts with every datetime timezone-aware (SQLite hands back naive UTC)."""
+    return [{k: aware(v) if isinstance(v, datetime) else v for k, v in row._mapping.items()} for row in rows]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
 def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
     """Render a console template (extends console/base.html) with the user, shop, CSRF token, nav and locale."""
     user = getattr(request.state, "user", None)
@@ -167,6 +180,7 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "console_locales": CONSOLE_LOCALES,
         "error_title": "",
         "error_message": "",
+        "zone": _zone(merchant.timezone) if merchant is not None else ZoneInfo("UTC"),
         **context,
     }
     response = render_page(request, name, full, locale=console_locale(request), status_code=status_code)
