@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import SQLModel
 
+from app.models.analytics import ANALYTICS_INDEXES
 from app.models.console import ConsoleSession, Invitation, LoginThrottle, PasswordReset, User
 from app.models.console_data import SHIPMENT_SEARCH_INDEXES
 from app.models.core import (
@@ -44,6 +45,7 @@ from app.models.integrations import (
 metadata = SQLModel.metadata
 
 __all__ = [
+    "ANALYTICS_INDEXES",
     "SHIPMENT_SEARCH_INDEXES",
     "ApiKey",
     "CarrierAccountRow",

@@ -1,4 +1,4 @@
-"""slot: analytics (schema changes of the analytics area; empty until that area needs one)
+"""slot: analytics (indexes the dashboard queries read through)
 
 Revision ID: 66d9b558f41b
 Revises: a2e1a87783d2
@@ -7,15 +7,27 @@ Create Date: 2026-11-22 16:00:00
 
 from collections.abc import Sequence
 
+from alembic import op
+
 revision: str = "66d9b558f41b"
 down_revision: str | None = "a2e1a87783d2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+INDEXES = (
+    ("ix_shop_order_merchant_placed", "shop_order", ["merchant_id", "placed_at"]),
+    ("ix_page_event_order_kind", "page_event", ["order_id", "kind"]),
+    ("ix_message_event_notification_kind", "message_event", ["notification_id", "kind"]),
+    ("ix_tracking_event_status_shipment", "tracking_event", ["status", "shipment_id"]),
+)
+
+
 def upgrade() -> None:
-    pass
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
-    pass
+    for name, table, _ in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
