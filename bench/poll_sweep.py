@@ -27,13 +27,13 @@ from typing import Any
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import make_engine, reading, writing
-from app.models import Merchant, Notification, Order, Shipment, TrackingEvent, metadata
+from app.models import CarrierAccountRow, Merchant, Notification, Order, Shipment, TrackingEvent, metadata
 from app.runtime import Runtime
+from app.security.crypto import key_from_settings, seal
 from app.security.tokens import derive_token, token_hash
 from app.settings import Settings
 from app.tracking.poller import poll_once
@@ -122,6 +122,22 @@ async def seed(engine: AsyncEngine, count: int, now: datetime) -> int:
         async with writing(engine) as conn:
             await _seed_chunk(conn, merchant_id, items, now)
     return merchant_id
+
+
+async def use_batch_size(engine: AsyncEngine, merchant_id: int, size: int, now: datetime) -> None:
+    """The shop's own sandbox account, asking the carrier for `size` numbers per call (its `batch_size` option)."""
+    sealed = seal(key_from_settings("", SECRET_KEY), merchant_id, "sandbox", {"api_key": API_KEY})
+    row = {
+        "merchant_id": merchant_id,
+        "carrier": "sandbox",
+        "label": f"{size} per call",
+        "credentials": sealed,
+        "base_url": "",
+        "options": {"batch_size": size},
+        "created_at": now,
+    }
+    async with writing(engine) as conn:
+        await conn.execute(CarrierAccountRow.__table__.insert().values(row))
 
 
 async def _seed_chunk(conn: Any, merchant_id: int, items: list[Planned], now: datetime) -> None:
@@ -433,9 +449,7 @@ def runtime_for(engine: AsyncEngine, carrier: Carrier, *, batch_size: int) -> Ru
         sandbox_speed=1.0,
         poll_batch_size=batch_size,
     )
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    transport = AiohttpTransport(verify=carrier.tls or True, limits=limits, trust_env=False)
-    return Runtime(settings=settings, engine=engine, http=make_client(transport=transport))
+    return Runtime(settings=settings, engine=engine, http=make_client(verify=carrier.tls or True))
 
 
 @dataclass
@@ -448,6 +462,7 @@ class Check:
     outbox: int
     polled_numbers: int
     distinct_numbers: int
+    requests: int
 
 
 async def check(engine: AsyncEngine, carrier: Carrier, now: datetime) -> Check:
@@ -459,7 +474,9 @@ async def check(engine: AsyncEngine, carrier: Carrier, now: datetime) -> Check:
         outbox = await conn.scalar(select(func.count()).select_from(Notification.__table__))
     stats = await carrier.stats()
     counts = (int(due or 0), int(leased or 0), int(events or 0), int(outbox or 0))
-    return Check(*counts, polled_numbers=stats["numbers"], distinct_numbers=stats["distinct"])
+    return Check(
+        *counts, polled_numbers=stats["numbers"], distinct_numbers=stats["distinct"], requests=stats["requests"]
+    )
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -478,17 +495,21 @@ def current_rss_mb() -> float:
 class Row:
     scheme: str
     database: str
+    per_request: int
     sweep: SweepResult
-    bare: float
+    bare: BareResult
     check: Check
     seed_seconds: float
     rss: tuple[float, float, float, float]  # peak before, peak after, current before, current after
 
 
-async def measure_database(kind: str, carrier: Carrier, args: argparse.Namespace, now: datetime) -> tuple[Any, ...]:
+async def measure_database(
+    kind: str, carrier: Carrier, args: argparse.Namespace, now: datetime, per_request: int
+) -> tuple[Any, ...]:
     async with fresh_database(kind, args.postgres) as engine:
         started = time.perf_counter()
-        await seed(engine, args.shipments, now)
+        merchant_id = await seed(engine, args.shipments, now)
+        await use_batch_size(engine, merchant_id, per_request, now)
         seed_seconds = time.perf_counter() - started
         rt = runtime_for(engine, carrier, batch_size=args.batch)
         seeded = (await check(engine, carrier, now)).events
@@ -502,70 +523,74 @@ async def measure_database(kind: str, carrier: Carrier, args: argparse.Namespace
     return result, found, seed_seconds, (before[0], after[0], before[1], after[1])
 
 
+async def bare_loops(carrier: Carrier, args: argparse.Namespace, now: datetime, size: int) -> BareResult:
+    """The fastest of `--bare-runs` bare loops for this request shape, then the loop plus json.loads and parse."""
+    concurrency = SandboxAdapter.max_concurrency
+    runs = [
+        await bare_loop(carrier.base_url, args.shipments, now, size=size, concurrency=concurrency, tls=carrier.tls)
+        for _ in range(args.bare_runs)
+    ]
+    rates = ", ".join(f"{b.requests / b.seconds:,.0f} req/s ({cpu_us(b):.0f} µs CPU per request)" for b in runs)
+    print(f"{carrier.base_url.split(':')[0]} {size}/request: bare aiohttp loop {rates}", flush=True)
+    if args.breakdown:
+        for label, work in (("+ json.loads", json.loads), ("+ sandbox parse", parse)):
+            step = await bare_loop(
+                carrier.base_url, args.shipments, now, size=size, concurrency=concurrency, tls=carrier.tls, work=work
+            )
+            print(
+                f"  bare loop {label}: {step.requests / step.seconds:,.0f} req/s, {step.rate:,.0f} shipments/s "
+                f"({cpu_us(step):.0f} µs CPU per request)",
+                flush=True,
+            )
+    return max(runs, key=lambda b: b.rate)
+
+
+def cpu_us(bare: BareResult) -> float:
+    return bare.cpu_seconds / max(bare.requests, 1) * 1e6
+
+
 async def run(args: argparse.Namespace) -> list[Row]:
     now = datetime.now(UTC).replace(second=0, microsecond=0)
-    databases = ["sqlite", *(["postgres"] if args.postgres else [])]
+    databases = [d for d in args.databases.split(",") if d != "postgres" or args.postgres]
     rows: list[Row] = []
-    concurrency = SandboxAdapter.max_concurrency
     for scheme in args.schemes.split(","):
         async with carrier_process(now, scheme) as carrier:
-            bare = [
-                await bare_loop(
-                    carrier.base_url,
-                    args.shipments,
-                    now,
-                    size=SandboxAdapter.max_batch,
-                    concurrency=concurrency,
-                    tls=carrier.tls,
-                )
-                for _ in range(args.bare_runs)
-            ]
-            best = max(b.rate for b in bare)
-            rates = ", ".join(f"{b.rate:,.0f} ({b.cpu_seconds / b.shipments * 1e6:.0f} µs CPU each)" for b in bare)
-            print(f"{scheme}: bare aiohttp loop {rates} shipments/s", flush=True)
-            for label, work in (("+ json.loads", json.loads), ("+ sandbox parse", parse)):
-                step = await bare_loop(
-                    carrier.base_url,
-                    args.shipments,
-                    now,
-                    size=SandboxAdapter.max_batch,
-                    concurrency=concurrency,
-                    tls=carrier.tls,
-                    work=work,
-                )
-                cpu = step.cpu_seconds / step.shipments * 1e6
-                print(f"{scheme}: bare loop {label}: {step.rate:,.0f} shipments/s ({cpu:.0f} µs CPU each)", flush=True)
-            for kind in databases:
-                result, found, seed_seconds, rss = await measure_database(kind, carrier, args, now)
-                rows.append(Row(scheme, kind, result, best, found, seed_seconds, rss))
-                print(describe(rows[-1]), flush=True)
+            for size in [int(n) for n in args.per_request.split(",")]:
+                best = await bare_loops(carrier, args, now, size)
+                for kind in databases:
+                    result, found, seed_seconds, rss = await measure_database(kind, carrier, args, now, size)
+                    rows.append(Row(scheme, kind, size, result, best, found, seed_seconds, rss))
+                    print(describe(rows[-1]), flush=True)
     return rows
 
 
 def describe(row: Row) -> str:
     s = row.sweep
     return (
-        f"{row.scheme}/{row.database}: {s.shipments:,} shipments in {s.seconds:.1f}s ({s.rate:,.0f}/s, "
-        f"{s.cpu_seconds / max(s.shipments, 1) * 1e6:.0f} µs CPU each), {s.ticks} ticks, "
+        f"{row.scheme}/{row.database} {row.per_request}/request: {s.shipments:,} shipments in {s.seconds:.1f}s "
+        f"({s.rate:,.0f}/s, {s.cpu_seconds / max(s.shipments, 1) * 1e6:.0f} µs CPU each), {s.ticks} ticks, "
         f"{s.status_changes:,} status changes, {s.notifications:,} notifications, errors {s.errors}; "
         f"seeded in {row.seed_seconds:.1f}s; {row.check}"
     )
 
 
 def table(rows: list[Row], shipments: int) -> str:
+    """Requests/s compares the sweep with the bare loop at the same request shape; shipments/s is the work done."""
     head = (
-        "| scheme | database | shipments | sweep s | shipments/s | bare loop /s | ratio | polled once | "
-        "new events | peak RSS before → after MB | RSS before → after MB |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|"
+        "| scheme | database | numbers/request | sweep s | sweep req/s | bare loop req/s | ratio | sweep shipments/s | "
+        "bare shipments/s | polled once | new events | peak RSS before → after MB | RSS before → after MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for row in rows:
-        s, c = row.sweep, row.check
+        s, c, b = row.sweep, row.check, row.bare
         once = "yes" if c.polled_numbers == c.distinct_numbers == shipments == s.shipments and not c.still_due else "NO"
+        sweep_requests = c.requests / s.seconds if s.seconds else 0.0
+        bare_requests = b.requests / b.seconds if b.seconds else 0.0
         lines.append(
-            f"| {row.scheme} | {row.database} | {s.shipments:,} | {s.seconds:.1f} | {s.rate:,.0f} | {row.bare:,.0f} | "
-            f"{s.rate / row.bare:.1%} | {once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | "
-            f"{row.rss[2]:.0f} → {row.rss[3]:.0f} |"
+            f"| {row.scheme} | {row.database} | {row.per_request} | {s.seconds:.1f} | {sweep_requests:,.0f} | "
+            f"{bare_requests:,.0f} | {sweep_requests / max(bare_requests, 1e-9):.1%} | {s.rate:,.0f} | {b.rate:,.0f} | "
+            f"{once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | {row.rss[2]:.0f} → {row.rss[3]:.0f} |"
         )
     return "\n".join(lines)
 
@@ -575,9 +600,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shipments", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=Settings.model_fields["poll_batch_size"].default)
     parser.add_argument("--postgres", default=os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--schemes", default="http,https")
+    parser.add_argument("--per-request", default="1,50", help="numbers per carrier call, comma-separated (max 50)")
     parser.add_argument("--bare-runs", type=int, default=2)
-    parser.add_argument("--pollers", type=int, default=2, help="tick loops side by side in the worker process")
+    parser.add_argument("--breakdown", action="store_true", help="also time the bare loop plus json.loads and parse")
+    parser.add_argument("--pollers", type=int, default=1, help="poll_once loops side by side in the worker process")
     return parser.parse_args(argv)
 
 

@@ -24,7 +24,7 @@ from xml.etree.ElementTree import ParseError
 
 import httpx
 
-from carriers.errors import CarrierBadResponse, CarrierRateLimited, CarrierUnavailable
+from carriers.errors import CarrierAuthError, CarrierBadResponse, CarrierRateLimited, CarrierUnavailable
 from carriers.ratelimit import TokenBucket, shared_buckets
 from carriers.result import ErrorKind, TrackResult
 
@@ -67,9 +67,11 @@ class CarrierAdapter:
         self.client = client
         self.base_url = (account.base_url or self.default_base_url).rstrip("/")
         self._slots = asyncio.Semaphore(self.max_concurrency)
+        self.batch_size = batch_size_for(account, self.max_batch)
 
     async def track(self, numbers: Sequence[str]) -> list[TrackResult]:
-        batches = [list(numbers[i : i + self.max_batch]) for i in range(0, len(numbers), self.max_batch)]
+        size = self.batch_size
+        batches = [list(numbers[i : i + size]) for i in range(0, len(numbers), size)]
         chunks = await asyncio.gather(*(self._track_guarded(batch) for batch in batches))
         return [result for chunk in chunks for result in chunk]
 
@@ -105,6 +107,18 @@ class CarrierAdapter:
         except CarrierBadResponse as exc:
             log.warning("%s: %s; sample=%r", self.code, exc, body[:200])
             return [TrackResult.failed(n, ErrorKind.BAD_RESPONSE, str(exc)) for n in numbers]
+
+
+def batch_size_for(account: CarrierAccount, limit: int) -> int:
+    """Numbers per call: the account's `batch_size` option when set (e.g. a plan that allows fewer), never above
+    the carrier's own limit."""
+    wanted = account.options.get("batch_size")
+    if wanted is None:
+        return limit
+    if not isinstance(wanted, int) or isinstance(wanted, bool) or wanted < 1:
+        # An account setting, shown to the merchant like wrong credentials.
+        raise CarrierAuthError(f"account option batch_size must be a whole number of at least 1, got {wanted!r}")
+    return min(wanted, limit)
 
 
 class SingleNumberAdapter(CarrierAdapter):
