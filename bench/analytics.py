@@ -1,0 +1,416 @@
+"""Dashboard queries on a generated shop of N shipments (default 1,000,000), on SQLite and PostgreSQL.
+
+One merchant, one order per shipment spread over a year, with tracking events, notifications, opens and clicks,
+page views, recommendation events and survey answers. Rows are generated in Python and loaded with COPY on
+PostgreSQL (asyncpg `copy_records_to_table`) and `executemany` on SQLite. Each chart's query is then timed (median
+of `--runs` after one warm-up) over the last 30 days and over the whole year; the baseline, measured in the same
+run, is the same query with the analytics indexes dropped (`--no-baseline` skips it).
+
+    .venv/bin/python -m bench.analytics                          # 1M shipments, SQLite and PostgreSQL
+    .venv/bin/python -m bench.analytics --shipments 20000 --databases sqlite
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
+
+from app.analytics.charts import CHARTS
+from app.analytics.filters import Filters
+from app.db import make_engine, reading
+from app.models import (
+    ANALYTICS_INDEXES,
+    Merchant,
+    MessageEvent,
+    Notification,
+    Order,
+    PageEvent,
+    Product,
+    Shipment,
+    SurveyResponse,
+    TrackingEvent,
+    metadata,
+)
+
+END = datetime(2025, 12, 31, 23, 0, tzinfo=UTC)
+SPAN = timedelta(days=365)
+CARRIERS = ("ups", "fedex", "usps", "dhl", "laposte")
+SERVICES = ("ground", "express")
+PRODUCTS = 20
+CHUNK = 20_000
+TARGET_MS = 500
+
+Row = tuple[Any, ...]
+
+
+def _defaults(model: type[SQLModel]) -> dict[str, Any]:
+    return {
+        name: field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
+        if field.get_default(call_default_factory=True) is not None
+    }
+
+
+class Loader:
+    """Rows for one table: the varying columns a generator yields, plus every other NOT NULL column's default."""
+
+    def __init__(self, model: type[SQLModel], varying: list[str]) -> None:
+        table = model.__table__  # type: ignore[attr-defined]
+        defaults = _defaults(model)
+        self.table = table.name
+        self.fixed = [c.name for c in table.c if c.name not in varying and not c.nullable and c.name in defaults]
+        self.columns = [*varying, *self.fixed]
+        self.fixed_values = tuple(defaults[name] for name in self.fixed)
+
+
+def _orders(n: int, rng: random.Random) -> Iterator[Row]:
+    step = SPAN / n
+    customers = max(n // 3, 1)
+    for i in range(1, n + 1):
+        placed = END - SPAN + step * i
+        cancelled = placed + timedelta(hours=2) if rng.random() < 0.03 else None
+        yield (i, 1, str(i), f"c{rng.randrange(customers)}@example.com", placed, placed.date() + timedelta(days=5),
+               cancelled, rng.random() < 0.1)  # fmt: skip
+
+
+def _shipment_row(i: int, placed: datetime, rng: random.Random) -> Row:
+    shipped = placed + timedelta(hours=rng.randint(6, 48))
+    roll = rng.random()
+    estimate = shipped.date() + timedelta(days=rng.randint(2, 5))
+    if roll < 0.85 and shipped < END:
+        delivered: datetime | None = shipped + timedelta(hours=rng.randint(20, 200))
+        status, last = "delivered", delivered
+    else:
+        delivered, status = None, ("in_transit" if roll < 0.95 else "exception")
+        last = shipped + timedelta(hours=rng.randint(1, 400))
+    return (i, 1, i, CARRIERS[i % len(CARRIERS)], SERVICES[(i // 7) % 2], f"BENCH{i:010d}", uuid.uuid4().hex,
+            uuid.uuid4().hex, status, shipped, delivered, estimate, last, placed)  # fmt: skip
+
+
+def _events(shipment: Row, counter: list[int], rng: random.Random) -> Iterator[Row]:
+    shipment_id, shipped, status = shipment[0], shipment[9], shipment[8]
+    statuses = ["info_received", "in_transit"]
+    if rng.random() < 0.05:
+        statuses.append("exception")
+    if rng.random() < 0.03:
+        statuses.append("failed_attempt")
+    statuses.append(status)
+    for index, event_status in enumerate(statuses):
+        counter[0] += 1
+        yield (counter[0], shipment_id, f"f{index}", shipped + timedelta(hours=index * 6), event_status)
+
+
+class Generated:
+    """All rows of the bench shop, generated once and shared by both databases."""
+
+    def __init__(self, n: int, seed: int = 7) -> None:
+        rng = random.Random(seed)
+        self.orders = list(_orders(n, rng))
+        self.shipments = [_shipment_row(o[0], o[4], rng) for o in self.orders]
+        counter = [0]
+        self.events = [e for s in self.shipments for e in _events(s, counter, rng)]
+        self.notifications: list[Row] = []
+        self.message_events: list[Row] = []
+        self.page_events: list[Row] = []
+        self.surveys: list[Row] = []
+        for order in self.orders:
+            self._engagement(order, rng)
+
+    def _engagement(self, order: Row, rng: random.Random) -> None:
+        order_id, placed = order[0], order[4]
+        if not order[7]:  # the holdout gets no messages
+            for trigger in ("shipped", "delivered"):
+                note_id = len(self.notifications) + 1
+                channel = "sms" if rng.random() < 0.2 else "email"
+                state = rng.choices(("sent", "failed", "pending"), (95, 3, 2))[0]
+                self.notifications.append((note_id, 1, order_id, trigger, channel, "x@example.com",
+                                           f"b{note_id}", state, "{}"))  # fmt: skip
+                for kind, share in (("open", 0.4), ("click", 0.1), ("delivered", 0.1 if channel == "sms" else 0)):
+                    if rng.random() < share:
+                        self.message_events.append((len(self.message_events) + 1, 1, note_id, kind, placed))
+        for _ in range(rng.choice((0, 0, 1, 2, 2, 3, 4))):
+            self._page(order_id, "view", None, placed, f"v{rng.randrange(10**6)}")
+        if rng.random() < 0.3:
+            product = rng.randint(1, PRODUCTS)
+            self._page(order_id, "rec_impression", product, placed, "")
+            if rng.random() < 0.1:
+                self._page(order_id, "rec_click", product, placed + timedelta(days=2), "")
+        if rng.random() < 0.1:
+            self.surveys.append((len(self.surveys) + 1, 1, order_id, "feedback", "", rng.randint(1, 5), "ok", False))
+        if order[6] is not None:
+            reason = rng.choice(("too_slow", "changed_mind"))
+            saved = rng.random() < 0.3
+            self.surveys.append((len(self.surveys) + 1, 1, order_id, "cancel_reason", reason, None, "", saved))
+
+    def _page(self, order_id: int, kind: str, product: int | None, when: datetime, visitor: str) -> None:
+        self.page_events.append((len(self.page_events) + 1, 1, order_id, kind, product, when, visitor))
+
+    def tables(self) -> list[tuple[Loader, list[Row]]]:
+        products = [(i, 1, f"p{i}", f"Product {i}", f"https://shop.test/p{i}") for i in range(1, PRODUCTS + 1)]
+        return [
+            (Loader(Merchant, ["id", "slug", "name"]), [(1, "bench", "Bench Shop")]),
+            (Loader(Product, ["id", "merchant_id", "external_id", "title", "url"]), products),
+            (
+                Loader(
+                    Order,
+                    [
+                        "id",
+                        "merchant_id",
+                        "number",
+                        "customer_email",
+                        "placed_at",
+                        "promised_by",
+                        "cancelled_at",
+                        "holdout",
+                    ],
+                ),
+                self.orders,
+            ),
+            (
+                Loader(
+                    Shipment,
+                    [
+                        "id",
+                        "merchant_id",
+                        "order_id",
+                        "carrier",
+                        "service",
+                        "tracking_number",
+                        "ref",
+                        "token_hash",
+                        "status",
+                        "shipped_at",
+                        "delivered_at",
+                        "first_estimate",
+                        "last_event_at",
+                        "created_at",
+                    ],
+                ),
+                self.shipments,
+            ),
+            (Loader(TrackingEvent, ["id", "shipment_id", "fingerprint", "occurred_at", "status"]), self.events),
+            (
+                Loader(
+                    Notification,
+                    [
+                        "id",
+                        "merchant_id",
+                        "order_id",
+                        "trigger",
+                        "channel",
+                        "recipient",
+                        "dedupe_key",
+                        "state",
+                        "context",
+                    ],
+                ),
+                self.notifications,
+            ),
+            (
+                Loader(MessageEvent, ["id", "merchant_id", "notification_id", "kind", "created_at"]),
+                self.message_events,
+            ),
+            (
+                Loader(PageEvent, ["id", "merchant_id", "order_id", "kind", "product_id", "created_at", "visitor"]),
+                self.page_events,
+            ),
+            (
+                Loader(
+                    SurveyResponse, ["id", "merchant_id", "order_id", "kind", "value", "rating", "comment", "saved"]
+                ),
+                self.surveys,
+            ),
+        ]
+
+    def row_count(self) -> int:
+        return sum(len(rows) for _, rows in self.tables())
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return value
+
+
+def load_sqlite(path: Path, data: Generated) -> None:
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=OFF")
+    for loader, rows in data.tables():
+        fixed = tuple(_sqlite_value(v) for v in loader.fixed_values)
+        sql = (
+            f"INSERT INTO {loader.table} ({', '.join(loader.columns)}) VALUES ({', '.join('?' * len(loader.columns))})"
+        )
+        for start in range(0, len(rows), CHUNK):
+            chunk = [tuple(_sqlite_value(v) for v in row) + fixed for row in rows[start : start + CHUNK]]
+            db.executemany(sql, chunk)
+        db.commit()
+    db.execute("ANALYZE")
+    db.commit()
+    db.close()
+
+
+def _pg_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+async def load_postgres(engine: AsyncEngine, data: Generated, schema: str) -> None:
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        for loader, rows in data.tables():
+            fixed = tuple(_pg_value(v) for v in loader.fixed_values)
+            records = (tuple(_pg_value(v) for v in row) + fixed for row in rows)
+            await raw.copy_records_to_table(loader.table, records=records, columns=loader.columns, schema_name=schema)
+        await raw.execute("ANALYZE")
+        await conn.commit()
+
+
+async def time_chart(engine: AsyncEngine, name: str, f: Filters, runs: int) -> float:
+    """Median milliseconds of `runs` timed runs after one warm-up."""
+    query = CHARTS[name]
+    times = []
+    async with reading(engine) as conn:
+        for attempt in range(runs + 1):
+            started = time.perf_counter()
+            await query(conn, f)
+            if attempt:
+                times.append((time.perf_counter() - started) * 1000)
+        await conn.rollback()
+    return statistics.median(times)
+
+
+def windows() -> dict[str, Filters]:
+    end = END.date()
+    base = {"merchant_id": 1, "end": end, "now": END}
+    return {
+        "30 days": Filters(start=end - timedelta(days=29), **base),  # type: ignore[arg-type]
+        "365 days": Filters(start=end - timedelta(days=364), **base),  # type: ignore[arg-type]
+    }
+
+
+async def time_all(engine: AsyncEngine, runs: int) -> dict[tuple[str, str], float]:
+    return {(name, label): await time_chart(engine, name, f, runs) for label, f in windows().items() for name in CHARTS}
+
+
+async def set_indexes(engine: AsyncEngine, present: bool) -> None:
+    async with engine.begin() as conn:
+        for index in ANALYTICS_INDEXES:
+            if present:
+                await conn.run_sync(lambda sync, i=index: i.create(sync))
+            else:
+                await conn.execute(text(f"DROP INDEX {index.name}"))
+        await conn.execute(text("ANALYZE"))
+
+
+async def measure(engine: AsyncEngine, runs: int, baseline: bool) -> tuple[dict[Any, float], dict[Any, float]]:
+    indexed = await time_all(engine, runs)
+    without: dict[Any, float] = {}
+    if baseline:
+        await set_indexes(engine, present=False)
+        without = await time_all(engine, max(1, runs // 2))
+        await set_indexes(engine, present=True)
+    return indexed, without
+
+
+async def bench_sqlite(data: Generated, runs: int, baseline: bool) -> tuple[dict[Any, float], dict[Any, float]]:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.db"
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        await engine.dispose()
+        started = time.perf_counter()
+        await asyncio.to_thread(load_sqlite, path, data)
+        print(f"sqlite: loaded {data.row_count():,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+        engine = make_engine(f"sqlite+aiosqlite:///{path}")
+        try:
+            return await measure(engine, runs, baseline)
+        finally:
+            await engine.dispose()
+
+
+async def bench_postgres(
+    url: str, data: Generated, runs: int, baseline: bool
+) -> tuple[dict[Any, float], dict[Any, float]]:
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(url)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"server_settings": {"search_path": schema}})
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        started = time.perf_counter()
+        await load_postgres(engine, data, schema)
+        print(f"postgres: loaded {data.row_count():,} rows in {time.perf_counter() - started:.1f} s", flush=True)
+        return await measure(engine, runs, baseline)
+    finally:
+        await engine.dispose()
+        async with admin.begin() as conn:
+            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+def report(database: str, indexed: dict[Any, float], without: dict[Any, float], target: bool) -> None:
+    labels = list(windows())
+    header = f"{'chart':<16}" + "".join(f"{label + ' ms':>14}{'no-index ms':>14}{'ratio':>8}" for label in labels)
+    print(f"\n{database}\n{header}")
+    worst = 0.0
+    for name in CHARTS:
+        line = f"{name:<16}"
+        for label in labels:
+            fast, slow = indexed[(name, label)], without.get((name, label))
+            worst = max(worst, fast) if label == labels[0] else worst
+            ratio = f"{slow / fast:.1f}x" if slow else "-"
+            line += f"{fast:>14.1f}{(f'{slow:.1f}' if slow else '-'):>14}{ratio:>8}"
+        print(line)
+    if target:
+        verdict = "met" if worst < TARGET_MS else "NOT met"
+        print(f"slowest chart over {labels[0]}: {worst:.0f} ms; target < {TARGET_MS} ms {verdict}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shipments", type=int, default=1_000_000)
+    parser.add_argument("--databases", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--postgres", default=os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL",
+                        "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))  # fmt: skip
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-baseline", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    data = Generated(args.shipments)
+    print(f"generated {args.shipments:,} shipments, {data.row_count():,} rows in {time.perf_counter() - started:.1f} s")
+    chosen = [d.strip() for d in args.databases.split(",") if d.strip()]
+    runners: dict[str, Callable[[], Any]] = {
+        "sqlite": lambda: bench_sqlite(data, args.runs, not args.no_baseline),
+        "postgres": lambda: bench_postgres(args.postgres, data, args.runs, not args.no_baseline),
+    }
+    for database in chosen:
+        indexed, without = asyncio.run(runners[database]())
+        report(database, indexed, without, target=database == "postgres")
+
+
+if __name__ == "__main__":
+    main()
