@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.models import LineItem, Merchant, Order, Product, RecommendationRule
+
+LI, ORD, PR, RULE, M = (t.__table__ for t in (LineItem, Order, Product, RecommendationRule, Merchant))
+RECENT_ORDERS = 2000  # bought-together looks at this many of the shop's latest orders sharing a product
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,4 +30,98 @@ async def recommendations(
     conn: AsyncConnection, *, merchant_id: int, order_id: int, limit: int = 4
 ) -> list[Recommended]:
     """Products to show with this order, never one it already contains."""
-    return []
+    merchant = (
+        await conn.execute(
+            select(M.c.recommendations_enabled, M.c.bought_together_enabled).where(M.c.id == merchant_id)
+        )
+    ).first()
+    if merchant is None or not merchant.recommendations_enabled or limit <= 0:
+        return []
+    in_order = await _order_product_ids(conn, merchant_id, order_id)
+    bought = await _products_by_external(conn, merchant_id, in_order)
+    exclude = {p.id for p in bought}
+    picked: list[Recommended] = []
+    for row in await _rule_products(conn, merchant_id, in_order, bought):
+        if row.id not in exclude and row.external_id not in in_order:
+            picked.append(_recommended(row, "rule"))
+            exclude.add(row.id)
+    if len(picked) < limit and merchant.bought_together_enabled and in_order:
+        for row in await _bought_together(conn, merchant_id, order_id, in_order):
+            if row.id not in exclude:
+                picked.append(_recommended(row, "bought_together"))
+                exclude.add(row.id)
+    return picked[:limit]
+
+
+def _recommended(row: Any, reason: str) -> Recommended:
+    return Recommended(row.id, row.title, row.url, row.image_url, row.price_cents, row.currency, reason)
+
+
+async def _order_product_ids(conn: AsyncConnection, merchant_id: int, order_id: int) -> set[str]:
+    query = (
+        select(LI.c.product_id)
+        .join(ORD, ORD.c.id == LI.c.order_id)
+        .where(LI.c.order_id == order_id, ORD.c.merchant_id == merchant_id, LI.c.product_id != "")
+    )
+    return {r[0] for r in await conn.execute(query)}
+
+
+async def _products_by_external(conn: AsyncConnection, merchant_id: int, external_ids: set[str]) -> list[Any]:
+    if not external_ids:
+        return []
+    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.external_id.in_(sorted(external_ids)))
+    return list((await conn.execute(query)).all())
+
+
+async def _rule_products(conn: AsyncConnection, merchant_id: int, in_order: set[str], bought: list[Any]) -> list[Any]:
+    collections = {c.strip() for p in bought for c in p.collections.split(",") if c.strip()}
+    rules = list(
+        (
+            await conn.execute(
+                select(RULE.c.when_kind, RULE.c.when_value, RULE.c.product_id)
+                .where(RULE.c.merchant_id == merchant_id)
+                .order_by(RULE.c.position, RULE.c.id)
+            )
+        ).all()
+    )
+    wanted = [
+        r.product_id
+        for r in rules
+        if (r.when_kind == "product" and r.when_value in in_order)
+        or (r.when_kind == "collection" and r.when_value in collections)
+    ]
+    if not wanted:
+        return []
+    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.id.in_(wanted), PR.c.active.is_(True))
+    found = {row.id: row for row in await conn.execute(query)}
+    return [found[pid] for pid in dict.fromkeys(wanted) if pid in found]
+
+
+async def _bought_together(conn: AsyncConnection, merchant_id: int, order_id: int, in_order: set[str]) -> list[Any]:
+    """Products most often found in the shop's other orders that share a product with this one."""
+    others = (
+        select(LI.c.order_id)
+        .join(ORD, ORD.c.id == LI.c.order_id)
+        .where(ORD.c.merchant_id == merchant_id, LI.c.product_id.in_(sorted(in_order)), LI.c.order_id != order_id)
+        .distinct()
+        .order_by(LI.c.order_id.desc())
+        .limit(RECENT_ORDERS)
+        .subquery()
+    )
+    query = select(LI.c.order_id, LI.c.product_id).where(
+        LI.c.order_id.in_(select(others.c.order_id)), LI.c.product_id != ""
+    )
+    counts: Counter[str] = Counter()
+    for _, product in {(r.order_id, r.product_id) for r in await conn.execute(query)}:
+        if product not in in_order:
+            counts[product] += 1
+    if not counts:
+        return []
+    ranked = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))][:20]
+    rows = {
+        row.external_id: row
+        for row in await conn.execute(
+            select(PR).where(PR.c.merchant_id == merchant_id, PR.c.external_id.in_(ranked), PR.c.active.is_(True))
+        )
+    }
+    return [rows[p] for p in ranked if p in rows]

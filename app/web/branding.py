@@ -34,14 +34,72 @@ def text_on(background: str) -> str:
     return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#111111") else "#111111"
 
 
+def darken_until(color: str, against: str = "#ffffff", ratio: float = 4.5) -> str:
+    """`color` darkened step by step until text in it reads on `against` (WCAG AA, 4.5:1)."""
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    for _ in range(40):
+        candidate = f"#{r:02x}{g:02x}{b:02x}"
+        if contrast(candidate, against) >= ratio:
+            return candidate
+        r, g, b = (int(c * 0.9) for c in (r, g, b))
+    return "#111111"
+
+
+def contrast_warning(primary: str, accent: str) -> str:
+    """Why these brand colours read badly (empty when they are fine); the page corrects them, the console warns."""
+    problems = []
+    for label, color in (("primary", primary), ("accent", accent)):
+        if not HEX.match(color or ""):
+            problems.append(f"{label} colour {color!r} is not #rrggbb")
+    if problems:
+        return "; ".join(problems)
+    if contrast(primary, "#ffffff") < 4.5:
+        problems.append(
+            f"primary colour {primary} has {contrast(primary, '#ffffff'):.1f}:1 against white (needs 4.5:1)"
+        )
+    if contrast(primary, accent) < 1.5:
+        problems.append(f"primary and accent colours are too alike ({contrast(primary, accent):.1f}:1)")
+    return "; ".join(problems)
+
+
+# Fonts every device has (no web-font download, no third-party request).
+FONTS: dict[str, str] = {
+    "system": '-apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif',
+    "serif": 'Georgia, "Times New Roman", serif',
+    "rounded": 'ui-rounded, "SF Pro Rounded", "Segoe UI", Roboto, sans-serif',
+    "mono": 'ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace',
+    "humanist": 'Seravek, "Gill Sans Nova", Ubuntu, Calibri, "DejaVu Sans", sans-serif',
+    "geometric": 'Avenir, Montserrat, Corbel, "URW Gothic", sans-serif',
+}
+
+
+def safe_url(value: str) -> str:
+    """An http(s) URL or a local path, else empty: merchant links never become javascript: or data: links."""
+    value = (value or "").strip()
+    local = value.startswith("/") and not value.startswith("//")
+    return value if (local or value.startswith(("https://", "http://"))) and '"' not in value else ""
+
+
+def header_links(raw: Any) -> list[dict[str, str]]:
+    links = []
+    for link in raw or []:
+        if isinstance(link, dict) and (url := safe_url(str(link.get("url", "")))) and link.get("label"):
+            links.append({"label": str(link["label"])[:40], "url": url})
+    return links[:5]
+
+
 def branding(merchant: Any) -> dict[str, Any]:
     primary = safe_color(merchant.primary_color, DEFAULT_PRIMARY)
     accent = safe_color(merchant.accent_color, DEFAULT_ACCENT)
     return {
+        "brand_ink": darken_until(primary),
+        "font_stack": FONTS.get(merchant.font, FONTS["system"]),
+        "header_links": header_links(merchant.header_links),
+        "support_chat_url": safe_url(merchant.support_chat_url),
         "name": merchant.name,
         "slug": merchant.slug,
-        "logo_url": merchant.logo_url,
-        "website_url": merchant.website_url,
+        "logo_url": safe_url(merchant.logo_url),
+        "website_url": safe_url(merchant.website_url),
         "primary_color": primary,
         "accent_color": accent,
         "button_text_color": text_on(primary),
@@ -49,7 +107,7 @@ def branding(merchant: Any) -> dict[str, Any]:
         "font": merchant.font,
         "support_email": merchant.support_email,
         "support_phone": merchant.support_phone,
-        "support_url": merchant.support_url,
-        "return_policy_url": merchant.return_policy_url,
+        "support_url": safe_url(merchant.support_url),
+        "return_policy_url": safe_url(merchant.return_policy_url),
         "announcement": merchant.announcement,
     }

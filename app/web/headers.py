@@ -1,12 +1,29 @@
-"""Security headers on every response: strict CSP with a per-request nonce, no referrer, no sniffing."""
+"""Security headers on every response: strict CSP with a per-request nonce, no referrer, no sniffing, framing only
+by the shop's own origins (a handler puts `frame_ancestors` in the scope), and no caching or indexing of pages."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-PUBLIC_PREFIXES = ("/t/", "/u/")
+UNCACHED_EXCEPT = ("/static/",)
+ORIGIN = re.compile(r"^https://[a-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
+
+
+def frame_ancestors(setting: str) -> str:
+    """The shop's space-separated https origins, or 'none' when it names none (or only bad ones)."""
+    origins = [o for o in (setting or "").split() if ORIGIN.match(o)]
+    return " ".join(origins) if origins else "'none'"
+
+
+def policy(nonce: str, ancestors: str) -> str:
+    return (
+        f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
+        "img-src 'self' https: data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        f"object-src 'none'; frame-ancestors {ancestors}"
+    )
 
 
 class SecurityHeaders:
@@ -23,21 +40,18 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
+                ancestors = frame_ancestors(scope.get("frame_ancestors", ""))
                 headers = message.setdefault("headers", [])
-                csp = (
-                    f"default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'nonce-{nonce}'; "
-                    "img-src 'self' https: data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-                    "object-src 'none'; frame-ancestors 'none'"
-                )
                 headers.extend(
                     [
-                        (b"content-security-policy", csp.encode()),
+                        (b"content-security-policy", policy(nonce, ancestors).encode()),
                         (b"referrer-policy", b"no-referrer"),
                         (b"x-content-type-options", b"nosniff"),
-                        (b"x-frame-options", b"DENY"),
                     ]
                 )
-                if path.startswith(PUBLIC_PREFIXES):
+                if ancestors == "'none'":
+                    headers.append((b"x-frame-options", b"DENY"))
+                if not path.startswith(UNCACHED_EXCEPT):
                     headers.append((b"cache-control", b"no-store"))
                     headers.append((b"x-robots-tag", b"noindex, nofollow"))
             await send(message)

@@ -1,68 +1,158 @@
-"""Public pages: the branded tracking page at /t/{token} and a neutral 404 for anything else."""
+"""Public pages: the branded tracking page at /t/{token} (cached render, live version probe, recommendation clicks)
+and a neutral 404 for anything else. Lookup and shopper actions live in page_lookup and page_actions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
+from urllib.parse import urlsplit
 
+from sqlalchemy import select
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from app.db import reading
 from app.i18n import from_accept_language, pick
-from app.web.branding import branding
-from app.web.pages_data import by_token
-from app.web.progress import ACTIONS, is_late, mask_postal, progress
-from app.web.templating import render_page
-from carriers.registry import display_name
-from carriers.status import Status
-from notifications.copy import STATUS_LABELS
+from app.models import Product
+from app.recommend import recommendations
+from app.web.page_cache import CachedPage, cache_for
+from app.web.page_context import tracking_context, zone_named
+from app.web.page_estimate import choose, learned
+from app.web.page_events import queue_for, visitor_of
+from app.web.pages_data import TrackingData, by_token, page_version
+from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
+
+PR = Product.__table__
+RECOMMENDED = 4
 
 
 def choose_locale(request: Request, *preferred: str | None) -> str:
-    return pick(
-        request.query_params.get("lang"), *preferred, from_accept_language(request.headers.get("accept-language", ""))
+    """?lang= (the picker) → the order's language → the browser's → the shop's default → English."""
+    query, rest = request.query_params.get("lang"), preferred[:-1] if preferred else ()
+    shop_default = preferred[-1] if preferred else None
+    return pick(query, *rest, from_accept_language(request.headers.get("accept-language", "")), shop_default)
+
+
+def visitor(request: Request) -> str:
+    ip = request.client.host if request.client else ""
+    return visitor_of(request.app.state.runtime.settings.secret_key, ip, request.headers.get("user-agent", ""))
+
+
+async def render_tracking(
+    request: Request,
+    data: TrackingData,
+    token: str,
+    locale: str,
+    *,
+    limited: bool = False,
+    extra: dict[str, Any] | None = None,
+) -> tuple[str, tuple[int, ...]]:
+    """The page's HTML with a nonce placeholder, and the recommended product ids it shows."""
+    engine = request.app.state.runtime.engine
+    zone = zone_named(data.order.timezone or data.merchant.timezone)
+    recommended = []
+    if not limited:
+        async with reading(engine) as conn:
+            recommended = await recommendations(
+                conn, merchant_id=data.merchant.id, order_id=data.order.id, limit=RECOMMENDED
+            )
+    today = datetime.now(zone).date()
+    window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
+    context = tracking_context(
+        data,
+        secret_key=request.app.state.runtime.settings.secret_key,
+        token=token,
+        estimate=choose(data.shipment, data.order, window),
+        recommended=recommended,
+        today=today,
+        limited=limited,
     )
+    context.update({"zone": zone, "lang_param": request.query_params.get("lang", ""), **(extra or {})})
+    html = render_html("pages/tracking.html", context, locale=locale)
+    return html, tuple(r.product_id for r in recommended)
 
 
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+def html_response(request: Request, html: str, status_code: int = 200) -> Response:
+    nonce = request.scope.get("csp_nonce", "")
+    return Response(html.replace(NONCE_PLACEHOLDER, nonce), status_code, media_type="text/html")
 
 
 async def tracking_page(request: Request) -> Response:
-    data = await by_token(request.app.state.runtime.engine, request.path_params["token"])
-    if data is None:
+    token = request.path_params["token"]
+    rt = request.app.state.runtime
+    version = await page_version(rt.engine, token)
+    if version is None:
         return not_found(request)
-    ship, order, merchant = data.shipment, data.order, data.merchant
-    status = Status(ship.status)
-    zone = _zone(order.timezone or merchant.timezone)
-    today = datetime.now(zone).date()
-    locale = choose_locale(request, order.locale, merchant.default_locale)
-    context = {
-        "shop": branding(merchant),
-        "zone": zone,
-        "status": status.value,
-        "status_label": STATUS_LABELS[status.value],
-        "progress": progress(status),
-        "action": ACTIONS.get(ship.substatus, "") if ship.action_required else "",
-        "estimate": (ship.estimate_earliest, ship.estimate_latest) if ship.estimate_latest else None,
-        "promised_by": order.promised_by,
-        "late": is_late(status, ship.estimate_latest, order.promised_by, today),
-        "delivered_at": ship.delivered_at,
-        "signed_by": ship.signed_by,
-        "events": data.events,
-        "items": data.items,
-        "order_number": order.number,
-        "first_name": (order.customer_name or "").split(" ")[0],
-        "destination": ", ".join(p for p in (order.city, mask_postal(order.postal_code)) if p),
-        "carrier_name": display_name(ship.carrier),
-        "tracking_number": ship.tracking_number,
-        "updated_at": ship.updated_at,
-    }
-    return render_page(request, "pages/tracking.html", context, locale=locale)
+    request.scope["frame_ancestors"] = version.frame_ancestors
+    locale = choose_locale(request, version.order_locale, version.shop_locale)
+    cache = cache_for(request.app.state)
+    key = (version.shipment_id, version.version, locale, request.query_params.get("lang", ""))
+    entry = cache.get(key)
+    if entry is None:
+        data = await by_token(rt.engine, token)
+        if data is None:
+            return not_found(request)
+        html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})
+        entry = CachedPage(html, version.order_id, product_ids)
+        cache.put(key, entry)
+    _count_view(request, version.merchant_id, version.order_id, version.shipment_id, entry.product_ids)
+    return html_response(request, entry.html)
+
+
+def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: int, products: tuple[int, ...]) -> None:
+    events = queue_for(request.app.state, request.app.state.runtime.engine)
+    who = visitor(request)
+    events.record(merchant_id=merchant_id, kind="view", order_id=order_id, shipment_id=shipment_id, visitor=who)
+    for product_id in products:
+        events.record(
+            merchant_id=merchant_id,
+            kind="rec_impression",
+            order_id=order_id,
+            shipment_id=shipment_id,
+            product_id=product_id,
+            visitor=who,
+        )
+
+
+async def live_version(request: Request) -> Response:
+    """A few bytes the page's script polls: when `v` changes, it fetches the page again."""
+    version = await page_version(request.app.state.runtime.engine, request.path_params["token"])
+    if version is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    return JSONResponse({"v": version.version})
+
+
+def same_site(url: str, website_url: str) -> bool:
+    """Only the shop's own pages: http(s) on the very host of the shop's website."""
+    target, shop = urlsplit(url), urlsplit(website_url)
+    return target.scheme in ("http", "https") and bool(shop.hostname) and target.hostname == shop.hostname
+
+
+async def recommendation_click(request: Request) -> Response:
+    rt = request.app.state.runtime
+    token, product_id = request.path_params["token"], request.path_params["product_id"]
+    version = await page_version(rt.engine, token)
+    data = await by_token(rt.engine, token) if version else None
+    if version is None or data is None:
+        return not_found(request)
+    async with reading(rt.engine) as conn:
+        product = (
+            await conn.execute(
+                select(PR.c.url).where(PR.c.id == product_id, PR.c.merchant_id == version.merchant_id, PR.c.active)
+            )
+        ).first()
+    if product is None or not same_site(product.url, data.merchant.website_url):
+        return not_found(request)
+    queue_for(request.app.state, rt.engine).record(
+        merchant_id=version.merchant_id,
+        kind="rec_click",
+        order_id=version.order_id,
+        shipment_id=version.shipment_id,
+        product_id=product_id,
+        visitor=visitor(request),
+    )
+    return RedirectResponse(product.url, status_code=303)
 
 
 def not_found(request: Request) -> Response:
@@ -70,6 +160,16 @@ def not_found(request: Request) -> Response:
     return render_page(request, "pages/not_found.html", {}, locale=locale, status_code=404)
 
 
-routes: list[BaseRoute] = [
-    Route("/t/{token}", tracking_page),
-]
+def _routes() -> list[BaseRoute]:
+    from app.web import page_actions, page_lookup
+
+    return [
+        Route("/t/{token}", tracking_page),
+        Route("/t/{token}/live", live_version),
+        Route("/t/{token}/r/{product_id:int}", recommendation_click),
+        *page_actions.routes,
+        *page_lookup.routes,
+    ]
+
+
+routes: list[BaseRoute] = _routes()

@@ -1,4 +1,5 @@
-"""Page rendering: one Jinja environment over templates/, with the request's language and CSP nonce."""
+"""Page rendering: one Jinja environment per language over templates/, Babel formatting in the shopper's zone,
+and the response's CSP nonce (a placeholder when the HTML is cached, substituted per response)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_percent
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.i18n import babel_locale
 from notifications.render import environment
 
+NONCE_PLACEHOLDER = "__CSP_NONCE__"
 
-def render_page(
-    request: Request, name: str, context: dict[str, Any], *, locale: str = "en", status_code: int = 200
-) -> HTMLResponse:
+
+def render_html(name: str, context: dict[str, Any], *, locale: str = "en", nonce: str = NONCE_PLACEHOLDER) -> str:
     babel = babel_locale(locale)
     zone = context.get("zone") or ZoneInfo("UTC")
 
@@ -26,13 +28,26 @@ def render_page(
     def day(value: date, fmt: str = "full") -> str:
         return format_date(value, format=fmt, locale=babel)
 
+    def price(cents: int, currency: str) -> str:
+        return format_currency(cents / 100, currency, locale=babel) if currency else ""
+
+    def percent(share: float) -> str:
+        return format_percent(share, locale=babel)
+
     full = {
         **context,
-        "request": request,
         "locale": locale,
-        "csp_nonce": request.scope.get("csp_nonce", ""),
+        "csp_nonce": nonce,
         "when": when,
         "day": day,
+        "price": price,
+        "percent": percent,
     }
-    html = environment(locale).get_template(name).render(full)
+    return environment(locale).get_template(name).render(full)
+
+
+def render_page(
+    request: Request, name: str, context: dict[str, Any], *, locale: str = "en", status_code: int = 200
+) -> HTMLResponse:
+    html = render_html(name, {**context, "request": request}, locale=locale, nonce=request.scope.get("csp_nonce", ""))
     return HTMLResponse(html, status_code=status_code)

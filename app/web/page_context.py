@@ -1,0 +1,141 @@
+"""What the tracking page shows, built from a shipment's data: status, progress, estimate, timeline, items,
+the order's other shipments, requests, feedback and SMS settings, with personal data masked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.i18n import SUPPORTED
+from app.recommend import Recommended
+from app.security.tokens import derive_token
+from app.web.branding import branding
+from app.web.page_estimate import Estimate, is_late
+from app.web.pages_data import TrackingData
+from app.web.progress import ACTIONS, EVENT_LABELS, first_name, mask_postal, progress
+from carriers.registry import display_name
+from carriers.status import Status
+from notifications.copy import N_, STATUS_LABELS
+
+LANGUAGE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "ja": "日本語", "ru": "Русский"}
+PRE_SHIP = {Status.PENDING, Status.INFO_RECEIVED}
+CHANGE_KINDS = ("address", "swap", "cancel")
+KIND_LABELS = {
+    "address": N_("Change the delivery address"),
+    "swap": N_("Swap size or colour"),
+    "cancel": N_("Cancel the order"),
+}
+STATE_LABELS = {
+    "open": N_("waiting for the shop"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "done": N_("done"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    occurred_at: Any
+    label: str  # plain words, translated in the template
+    description: str  # the carrier's own text
+    location: str
+
+
+def zone_named(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def timeline(events: list[Any]) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            e.occurred_at, EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, ""), e.description, e.location
+        )
+        for e in events
+    ]
+
+
+def can_request_change(data: TrackingData) -> bool:
+    """Before any carrier scan on any of the order's shipments, and while the order is not cancelled."""
+    shipments = [data.shipment, *data.siblings]
+    return data.order.cancelled_at is None and all(
+        Status(s.status) in PRE_SHIP and s.shipped_at is None for s in shipments
+    )
+
+
+def tracking_context(
+    data: TrackingData,
+    *,
+    secret_key: str,
+    token: str,
+    estimate: Estimate | None,
+    recommended: list[Recommended],
+    today: date,
+    limited: bool = False,
+) -> dict[str, Any]:
+    """Everything the template needs; `limited` (found by bare tracking number) leaves out every order detail."""
+    ship, order, merchant = data.shipment, data.order, data.merchant
+    status = Status(ship.status)
+    latest_location = data.events[0].location if data.events else ""
+    context: dict[str, Any] = {
+        "shop": branding(merchant),
+        "limited": limited,
+        "token": token,
+        "status": status.value,
+        "status_label": STATUS_LABELS[status.value],
+        "progress": progress(status),
+        "action": ACTIONS.get(ship.substatus, "") if ship.action_required else "",
+        "pickup_location": latest_location if status is Status.AVAILABLE_FOR_PICKUP else "",
+        "estimate": estimate,
+        "late": is_late(status, estimate, today),
+        "delivered_at": ship.delivered_at,
+        "signed_by": first_name(ship.signed_by),
+        "events": timeline(data.events),
+        "carrier_name": display_name(ship.carrier),
+        "tracking_number": ship.tracking_number,
+        "updated_at": ship.updated_at,
+        "languages": [(code, LANGUAGE_NAMES[code]) for code in SUPPORTED],
+        "errors": {},
+        "form": {},
+        "version": "",
+    }
+    if limited:
+        return context
+    context.update(
+        {
+            "order_number": order.number,
+            "first_name": first_name(order.customer_name),
+            "destination": ", ".join(p for p in (order.city, mask_postal(order.postal_code)) if p),
+            "items": data.items,
+            "siblings": [
+                {
+                    "token": derive_token(secret_key, s.ref, s.token_version),
+                    "carrier_name": display_name(s.carrier),
+                    "tracking_number": s.tracking_number,
+                    "status_label": STATUS_LABELS[s.status],
+                }
+                for s in data.siblings
+            ],
+            "recommended": recommended,
+            "can_change": can_request_change(data),
+            "change_kinds": CHANGE_KINDS,
+            "requests": [
+                {
+                    "kind": KIND_LABELS.get(r.kind, r.kind),
+                    "state": STATE_LABELS.get(r.state, r.state),
+                    "created_at": r.created_at,
+                }
+                for r in data.requests
+            ],
+            "can_feedback": status is Status.DELIVERED,
+            "feedback": data.feedback,
+            "sms_opt_in": order.sms_opt_in,
+            "preferred_channel": order.preferred_channel,
+            "cancelled": order.cancelled_at is not None,
+        }
+    )
+    return context

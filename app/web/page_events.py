@@ -1,0 +1,84 @@
+"""Page analytics without slowing the page: views, impressions and clicks are queued in memory and written in
+batches by a background task (one multi-row insert per flush)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import writing
+from app.models import PageEvent
+
+log = logging.getLogger(__name__)
+PE = PageEvent.__table__
+
+
+def visitor_of(secret: str, ip: str, user_agent: str) -> str:
+    """A salted hash of address and browser: counts distinct visitors without storing the address."""
+    return hashlib.sha256(f"{secret}|{ip}|{user_agent}".encode()).hexdigest()[:16]
+
+
+class PageEventQueue:
+    """Collects events in memory; `flush()` writes them; a task started on first use flushes every `interval`."""
+
+    def __init__(self, engine: AsyncEngine, *, interval: float = 1.0, max_pending: int = 50_000) -> None:
+        self.engine = engine
+        self.interval = interval
+        self.max_pending = max_pending
+        self._pending: list[dict[str, Any]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def record(
+        self,
+        *,
+        merchant_id: int,
+        kind: str,
+        order_id: int | None = None,
+        shipment_id: int | None = None,
+        product_id: int | None = None,
+        visitor: str = "",
+    ) -> None:
+        if len(self._pending) >= self.max_pending:
+            return  # the database is far behind: drop analytics rather than grow without bound
+        self._pending.append(
+            {
+                "merchant_id": merchant_id,
+                "order_id": order_id,
+                "shipment_id": shipment_id,
+                "kind": kind,
+                "visitor": visitor,
+                "product_id": product_id,
+                "created_at": datetime.now(UTC),
+            }
+        )
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def flush(self) -> int:
+        batch, self._pending = self._pending, []
+        if batch:
+            async with writing(self.engine) as conn:
+                await conn.execute(PE.insert(), batch)
+        return len(batch)
+
+    async def _run(self) -> None:
+        while self._pending:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:  # analytics must never take the page down; the next flush retries new events
+                log.exception("page events: flush failed")
+
+
+def queue_for(state: Any, engine: AsyncEngine) -> PageEventQueue:
+    """The queue kept on the app's state, made on first use."""
+    found = getattr(state, "page_events", None)
+    if found is None or found.engine is not engine:
+        found = PageEventQueue(engine)
+        state.page_events = found
+    return found

@@ -1,0 +1,164 @@
+"""The tracking page over real HTTP: every sandbox state, masking, languages, headers, the live probe and 404s."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from app.db import writing
+from app.models import Merchant, Shipment
+from tests.page.conftest import STATES, Shop, at_state
+
+
+@pytest.mark.parametrize("state", sorted(STATES))
+async def test_every_sandbox_state_renders_its_status(runtime, clock, shop: Shop, client, state) -> None:
+    made = await at_state(runtime, clock, shop, state)
+    page = await client.get(f"/t/{made.token}")
+    assert page.status_code == 200
+    heading = re.search(r'<h1 id="status-heading">(.*?)</h1>', page.text)
+    assert heading is not None and heading.group(1) == STATES[state][2]
+    assert page.text.count('aria-current="step"') == 1
+
+
+async def test_action_required_tells_the_shopper_what_to_do(runtime, clock, shop: Shop, client) -> None:
+    customs = await at_state(runtime, clock, shop, "customs", order="C1")
+    pickup = await at_state(runtime, clock, shop, "pickup", order="P1")
+    text = (await client.get(f"/t/{customs.token}")).text
+    assert "Import duties are due" in text
+    text = (await client.get(f"/t/{pickup.token}")).text
+    assert "Collect your parcel" in text and "Pickup point: Bordeaux delivery office" in text
+
+
+async def test_late_shipment_says_so_and_delivered_one_does_not(runtime, clock, shop: Shop, client) -> None:
+    late = await at_state(runtime, clock, shop, "stuck", order="L1")
+    done = await at_state(runtime, clock, shop, "delivered", order="D1")
+    assert "Running late" in (await client.get(f"/t/{late.token}")).text
+    assert "Running late" not in (await client.get(f"/t/{done.token}")).text
+
+
+async def test_personal_data_is_masked(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(
+        runtime,
+        clock,
+        shop,
+        "in_transit",
+        customer={"name": "Alexandra Dupont-Moreau", "email": "alex@example.com", "phone": "+33612345678"},
+        address={"city": "Bordeaux", "postal_code": "33800", "country": "FR"},
+    )
+    text = (await client.get(f"/t/{made.token}")).text
+    assert "Hi Alexandra," in text
+    assert "Dupont" not in text and "alex@example.com" not in text and "612345678" not in text
+    assert "33800" not in text and "Bordeaux, 33…" in text
+
+
+async def test_languages_from_query_order_and_browser(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "out_for_delivery")
+    expected = {
+        "fr": "En cours de livraison",
+        "de": "In Zustellung",
+        "es": "En reparto",
+        "ja": "配達中",
+        "ru": "Передан курьеру",
+        "en": "Out for delivery",
+    }
+    for lang, heading in expected.items():
+        page = await client.get(f"/t/{made.token}?lang={lang}")
+        assert f'<html lang="{lang}">' in page.text
+        assert f'<h1 id="status-heading">{heading}</h1>' in page.text
+        assert 'href="?lang=ru"' in page.text  # the picker is plain links
+    german = {"accept-language": "de-DE,de;q=0.9"}
+    assert "Out for delivery</h1>" in (await client.get(f"/t/{made.token}", headers=german)).text  # order's locale
+    unset = await at_state(runtime, clock, shop, "out_for_delivery", order="B1", serial=2, customer={"name": "Kim"})
+    assert "In Zustellung</h1>" in (await client.get(f"/t/{unset.token}", headers=german)).text
+    ru = await client.get(f"/t/{made.token}?lang=ru")  # ?lang= (the picker) outranks the order's locale
+    assert "1 товар в этом заказе" in ru.text  # Babel plural forms
+
+
+async def test_security_headers(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    page = await client.get(f"/t/{made.token}")
+    csp = page.headers["content-security-policy"]
+    nonce = re.search(r"'nonce-([^']+)'", csp).group(1)
+    assert f'nonce="{nonce}"' in page.text and "__CSP_NONCE__" not in page.text
+    assert "frame-ancestors 'none'" in csp and page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["cache-control"] == "no-store"
+    assert "noindex" in page.headers["x-robots-tag"]
+    second = await client.get(f"/t/{made.token}")  # served from the cache: a fresh nonce all the same
+    assert re.search(r"'nonce-([^']+)'", second.headers["content-security-policy"]).group(1) != nonce
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            update(Merchant.__table__)
+            .where(Merchant.__table__.c.id == shop.merchant_id)
+            .values(frame_ancestors="https://lumiere.example.com javascript:alert(1)")
+        )
+    framed = await client.get(f"/t/{made.token}")
+    assert "frame-ancestors https://lumiere.example.com" in framed.headers["content-security-policy"]
+    assert "javascript" not in framed.headers["content-security-policy"] and "x-frame-options" not in framed.headers
+
+
+async def test_unknown_and_revoked_tokens_get_the_same_404(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    bogus = await client.get("/t/" + "A" * 32)
+    junk = await client.get("/t/short")
+    async with writing(runtime.engine) as conn:
+        table = Shipment.__table__
+        await conn.execute(update(table).where(table.c.id == made.shipment_id).values(token_hash="revoked"))
+    revoked = await client.get(f"/t/{made.token}")
+    assert bogus.status_code == junk.status_code == revoked.status_code == 404
+    assert bogus.text == junk.text  # nothing tells a guessed token from a revoked one
+
+
+async def test_live_probe_changes_when_the_shipment_moves(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    first = (await client.get(f"/t/{made.token}/live")).json()["v"]
+    assert (await client.get(f"/t/{made.token}/live")).json()["v"] == first
+    from datetime import timedelta
+
+    from app.tracking.poller import poll_once
+
+    clock.now += timedelta(hours=30)
+    async with writing(runtime.engine) as conn:
+        table = Shipment.__table__
+        await conn.execute(update(table).where(table.c.id == made.shipment_id).values(next_poll_at=clock.now))
+    await poll_once(runtime, now=clock.now)
+    assert (await client.get(f"/t/{made.token}/live")).json()["v"] != first
+    page = await client.get(f"/t/{made.token}")
+    assert "Out for delivery</h1>" in page.text  # the cached render was replaced
+
+
+async def test_split_order_lists_every_shipment(runtime, clock, shop: Shop, client) -> None:
+    first = await at_state(runtime, clock, shop, "delivered", order="S1")
+    second = await at_state(runtime, clock, shop, "in_transit", order="S1", serial=2)
+    text = (await client.get(f"/t/{first.token}")).text
+    assert "Your order comes in 2 parcels" in text and f'href="/t/{second.token}"' in text
+
+
+async def test_page_views_are_recorded_in_the_background(runtime, clock, shop: Shop, site) -> None:
+    from sqlalchemy import func, select
+
+    from app.db import reading
+    from app.models import PageEvent
+
+    made = await at_state(runtime, clock, shop, "in_transit")
+    async with httpx.AsyncClient(base_url=site) as http:
+        for _ in range(3):
+            assert (await http.get(f"/t/{made.token}")).status_code == 200
+    import asyncio
+
+    table = PageEvent.__table__
+    for _ in range(40):
+        async with reading(runtime.engine) as conn:
+            views = (
+                await conn.execute(
+                    select(func.count()).where(table.c.kind == "view", table.c.order_id == made.order_id)
+                )
+            ).scalar()
+        if views == 3:
+            break
+        await asyncio.sleep(0.1)
+    assert views == 3
