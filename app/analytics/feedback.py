@@ -48,7 +48,7 @@ async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
         for score in range(1, 6)
     ]
     mean = sum(score * n for score, n in counts.items()) / answered if answered else None
-    total = {"rating": N_("Mean score"), "responses": answered, "share": None, "mean": mean}
+    total = {"rating": N_("All scores"), "responses": answered, "share": ratio(answered, answered), "mean": mean}
     return ChartTable("feedback", SCORE_COLUMNS, rows, total)
 
 

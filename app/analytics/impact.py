@@ -17,14 +17,15 @@ VIEW = PageEvent.__table__
 RESPONSE = SurveyResponse.__table__
 
 COLUMNS = [
-    Column("metric", N_("Measure")),
+    Column("metric", N_("Measure"), "label"),
     Column("messaged_n", N_("Orders with messages"), "count"),
     Column("messaged_value", N_("With messages"), "number"),
     Column("holdout_n", N_("Holdout orders"), "count"),
     Column("holdout_value", N_("Holdout"), "number"),
     Column("difference", N_("Difference"), "number"),
-    Column("ci_low", N_("95% interval, low"), "number"),
-    Column("ci_high", N_("95% interval, high"), "number"),
+    Column("ci_low", N_("Interval from"), "number"),
+    Column("ci_high", N_("Interval to"), "number"),
+    Column("note", N_("Note"), "label"),
 ]
 NOT_ENOUGH_DATA = N_("not enough data")
 

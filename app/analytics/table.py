@@ -15,7 +15,7 @@ def N_(message: str) -> str:
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text, count, rate (0–1), number, date
+    kind: str = "text"  # text, label (translated), count, rate (0–1), number, date
 
 
 @dataclass(slots=True)

@@ -3,15 +3,19 @@ second shop with look-alike data that must never show up in the first one's figu
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.analytics.filters import Filters
 from app.db import writing
+from app.web.app import create_app
 from tests.analytics import builders as b
 from tests.factories import make_merchant
+from tests.servers import serve
 
 
 @dataclass
@@ -122,3 +126,16 @@ async def shop(engine: AsyncEngine) -> Shop:
     await _fill_shop(engine, merchant_id)
     await _fill_other_shop(engine, other_id)
     return Shop(merchant_id, other_id)
+
+
+@pytest.fixture
+async def base_url(runtime) -> AsyncIterator[str]:  # type: ignore[no-untyped-def]
+    app = create_app(runtime.settings, runtime=runtime)
+    async with serve(app) as base:
+        yield base
+
+
+@pytest.fixture
+async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+        yield http
