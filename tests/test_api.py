@@ -46,7 +46,8 @@ async def test_validation_errors_name_the_field_and_reason(api, runtime) -> None
     fields = {e["field"]: e["reason"] for e in response.json()["errors"]}
     assert set(fields) == {"tracking_number", "customer.email", "carrier"}
     assert "unknown carrier" in fields["carrier"]
-    broken = await api.post("/api/v1/shipments", content=b"{oops", headers={"Authorization": f"Bearer {key}"})
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    broken = await api.post("/api/v1/shipments", content=b"{oops", headers=headers)
     assert broken.status_code == 400 and "not valid JSON" in broken.json()["error"]
 
 

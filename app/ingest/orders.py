@@ -16,7 +16,8 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
-from app.ingest.schemas import ItemIn, OrderIn, check_carrier, clean_tracking_number
+from app.ingest.schemas import ItemIn, OrderFields, OrderIn, check_carrier, clean_tracking_number
+from app.integrations.outbound import queue_event
 from app.models import LineItem, Merchant, Order, Shipment
 from app.notify.orders import on_order_cancelled, on_order_created
 from app.security.tokens import derive_token, new_ref, token_hash
@@ -45,9 +46,9 @@ class CreatedShipment:
     carrier: str
 
 
-def order_values(data: OrderIn, *, only_set: bool) -> dict[str, Any]:
+def order_values(data: OrderFields, *, only_set: bool) -> dict[str, Any]:
     """Column values for `data`; with `only_set`, only those of the fields the sender actually gave."""
-    given = data.model_fields_set if only_set else set(OrderIn.model_fields)
+    given = data.model_fields_set if only_set else set(OrderFields.model_fields)
     customer_given = data.customer.model_fields_set if only_set else set(type(data.customer).model_fields)
     address_given = data.address.model_fields_set if only_set else set(type(data.address).model_fields)
     values: dict[str, Any] = {}
@@ -74,7 +75,7 @@ def order_values(data: OrderIn, *, only_set: bool) -> dict[str, Any]:
     }
     field_of = {"total_cents": "total"}
     for column, value in simple.items():
-        if field_of.get(column, column) in given and value is not None:
+        if field_of.get(column, column) in given and (value is not None or column == "promised_by"):
             values[column] = value
     return values
 
@@ -106,9 +107,9 @@ async def upsert_order(
 
 
 async def update_order(
-    conn: AsyncConnection, *, merchant_id: int, order_id: int, data: OrderIn, now: datetime, row: Any = None
+    conn: AsyncConnection, *, merchant_id: int, order_id: int, data: OrderFields, now: datetime, row: Any = None
 ) -> bool:
-    """Apply the fields `data` carries (its number is ignored); True when anything changed."""
+    """Apply the fields `data` carries (never the number); True when anything changed."""
     if row is None:
         row = (await conn.execute(select(ORD).where(ORD.c.id == order_id, ORD.c.merchant_id == merchant_id))).one()
     values = {k: v for k, v in order_values(data, only_set=True).items() if getattr(row, k) != v}
@@ -170,7 +171,9 @@ async def _replace_items(conn: AsyncConnection, order_id: int, items: list[ItemI
 
 
 async def cancel_order(conn: AsyncConnection, *, merchant_id: int, order_id: int, reason: str, now: datetime) -> bool:
-    """Mark the order cancelled and fire the cancellation hook; False when it was already cancelled (or unknown)."""
+    """Mark the order cancelled, fire the cancellation hook and queue `order.cancelled` for the shop's webhooks.
+
+    False when it was already cancelled (or is not the shop's)."""
     result = await conn.execute(
         update(ORD)
         .where(ORD.c.id == order_id, ORD.c.merchant_id == merchant_id, ORD.c.cancelled_at.is_(None))
@@ -179,6 +182,16 @@ async def cancel_order(conn: AsyncConnection, *, merchant_id: int, order_id: int
     if result.rowcount != 1:
         return False
     await on_order_cancelled(conn, order_id=order_id, now=now)
+    number = (await conn.execute(select(ORD.c.number).where(ORD.c.id == order_id))).scalar_one()
+    payload = {"order_id": order_id, "order_number": number, "reason": reason[:40], "cancelled_at": now.isoformat()}
+    await queue_event(
+        conn,
+        merchant_id=merchant_id,
+        event_type="order.cancelled",
+        payload=payload,
+        now=now,
+        event_id=f"order.cancelled:{order_id}",
+    )
     return True
 
 

@@ -14,10 +14,12 @@ from carriers.registry import CARRIER_CODES
 TRACKING_NUMBER = re.compile(r"^[A-Z0-9]{6,40}$")
 LOCALE = re.compile(r"^[a-z]{2}(-[A-Z]{2})?$")
 URL = r"^(https?://\S+)?$"
-DECIMAL_AMOUNT = r"^\d{1,10}(\.\d{1,2})?$"
+DECIMAL_AMOUNT = r"^\d{1,7}(\.\d{1,2})?$"
+MAX_CENTS = 2_147_483_647  # a 32-bit integer column
+EARLIEST, LATEST = date(1970, 1, 1), date(2100, 12, 31)
 AMOUNT_SCHEMA = {
     "anyOf": [
-        {"type": "integer", "minimum": 0, "maximum": 10**12, "description": "hundredths of the currency unit"},
+        {"type": "integer", "minimum": 0, "maximum": MAX_CENTS, "description": "hundredths of the currency unit"},
         {"type": "string", "pattern": DECIMAL_AMOUNT, "description": "decimal amount, e.g. '49.90'"},
     ]
 }
@@ -47,7 +49,7 @@ class CustomerIn(Strict):
     name: str = Field(default="", max_length=200)
     email: EmailStr | None = None
     phone: str = Field(default="", max_length=20)
-    locale: str = Field(default="", max_length=10)
+    locale: str = Field(default="", max_length=10, json_schema_extra={"pattern": LOCALE.pattern})
     timezone: str = Field(default="", max_length=64)
 
     @field_validator("locale")
@@ -74,10 +76,32 @@ class ItemIn(Strict):
     variant: str = Field(default="", max_length=100)
 
 
-class OrderIn(Strict):
-    """An order as a shop sends it; on update only the fields present are changed."""
+def check_amount(value: int | str) -> int | str:
+    if isinstance(value, bool) or (isinstance(value, int) and not 0 <= value <= MAX_CENTS):
+        raise ValueError(f"must be between 0 and {MAX_CENTS} cents")
+    if isinstance(value, str) and not re.match(DECIMAL_AMOUNT, value):
+        raise ValueError("must be whole cents (a number) or a decimal string like '49.90'")
+    return value
 
-    number: str = Field(min_length=1, max_length=64)
+
+def amount_cents(value: int | str) -> int:
+    return value if isinstance(value, int) else int(Decimal(value) * 100)
+
+
+def in_range(value: date) -> None:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+
+
+def as_utc(value: datetime) -> datetime:
+    """Aware UTC (naive values are taken as UTC); ValueError outside 1970-2100."""
+    in_range(value.date())
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class OrderFields(Strict):
+    """An order's changeable fields; on update only the fields present are changed."""
+
     customer: CustomerIn = Field(default_factory=CustomerIn)
     address: AddressIn = Field(default_factory=AddressIn)
     placed_at: datetime | None = Field(default=None, description="without a timezone it is taken as UTC")
@@ -91,37 +115,56 @@ class OrderIn(Strict):
     @field_validator("placed_at")
     @classmethod
     def _utc(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return None if value is None else as_utc(value)
+
+    @field_validator("promised_by")
+    @classmethod
+    def _promised_by(cls, value: date | None) -> date | None:
+        if value is not None:
+            in_range(value)
+        return value
 
     @field_validator("total")
     @classmethod
     def _total(cls, value: int | str | None) -> int | str | None:
-        if isinstance(value, int) and not 0 <= value <= 10**12:
-            raise ValueError("must be between 0 and 10^12 cents")
-        if isinstance(value, str) and not re.match(DECIMAL_AMOUNT, value):
-            raise ValueError("must be whole cents (a number) or a decimal string like '49.90'")
-        return value
+        return None if value is None else check_amount(value)
 
     @property
     def total_cents(self) -> int | None:
-        if self.total is None:
-            return None
-        return self.total if isinstance(self.total, int) else int(Decimal(self.total) * 100)
+        return None if self.total is None else amount_cents(self.total)
+
+
+class OrderIn(OrderFields):
+    """An order as a shop sends it, identified by its number."""
+
+    number: str = Field(min_length=1, max_length=64)
 
 
 class ShipmentIn(Strict):
     """A shipment with the order it belongs to (the order is created when it does not exist yet)."""
 
     order_number: str = Field(min_length=1, max_length=64)
-    tracking_number: str = Field(min_length=6, max_length=40)
-    carrier: str | None = None
+    tracking_number: str = Field(
+        min_length=6,
+        max_length=40,
+        json_schema_extra={"pattern": r"^[A-Za-z0-9 -]+$"},
+        description="letters and digits; spaces and dashes are ignored",
+    )
+    carrier: str | None = Field(
+        default=None, json_schema_extra={"enum": [*CARRIER_CODES, None]}, description="detected when omitted"
+    )
     service: str = Field(default="", max_length=100)
     customer: CustomerIn = Field(default_factory=CustomerIn)
     address: AddressIn = Field(default_factory=AddressIn)
     items: list[ItemIn] = Field(default_factory=list, max_length=200)
     promised_by: date | None = None
+
+    @field_validator("promised_by")
+    @classmethod
+    def _promised_by(cls, value: date | None) -> date | None:
+        if value is not None:
+            in_range(value)
+        return value
 
     @field_validator("tracking_number")
     @classmethod

@@ -1,0 +1,16 @@
+"""REST API v1 (`/api/v1`): orders, shipments, products and feedback of one shop, with its OpenAPI document."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Route
+
+from app.web.api import feedback, orders, products, shipments
+from app.web.api.framework import Operation, build_routes
+from app.web.api.openapi import serve_document
+
+OPERATIONS: list[Operation] = [*orders.operations, *shipments.operations, *products.operations, *feedback.operations]
+
+routes: list[BaseRoute] = [
+    Route("/api/v1/openapi.json", serve_document, methods=["GET"]),
+    *build_routes(OPERATIONS),
+]

@@ -1,0 +1,62 @@
+"""The OpenAPI document against the running API: generated requests (valid and invalid) for every operation get no
+server error and only answers the document describes (status, content type, headers, body schema)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    not_a_server_error,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from schemathesis.generation.modes import GenerationMode
+
+from tests.api.conftest import LiveApi
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = 30
+Seen = Counter[tuple[str, str, int]]
+
+
+def exercise(operation: object, mode: GenerationMode, live_api: LiveApi, seen: Seen) -> None:
+    """Send EXAMPLES generated requests of one kind to one operation and check every answer."""
+    checks = CHECKS + ([negative_data_rejection] if mode is GenerationMode.NEGATIVE else [])
+    headers = {"Authorization": f"Bearer {live_api.key}"}
+
+    @given(case=operation.as_strategy(generation_mode=mode))  # type: ignore[attr-defined]
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def check(case: schemathesis.Case) -> None:
+        response = case.call_and_validate(base_url=live_api.base_url, headers=headers, checks=checks)
+        seen[(case.operation.label, str(mode), response.status_code)] += 1
+
+    check()
+
+
+def test_every_operation_conforms_to_the_document(live_api: LiveApi) -> None:
+    schema = schemathesis.openapi.from_url(f"{live_api.base_url}/api/v1/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) == 14
+    seen: Seen = Counter()
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            exercise(operation, mode, live_api, seen)
+    answered = {label for label, mode, status in seen if mode == "positive" and 200 <= status < 300}
+    assert answered == {operation.label for operation in operations}, "some operations never succeeded"
