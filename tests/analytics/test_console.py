@@ -84,3 +84,25 @@ async def test_another_shop_sees_its_own_figures(client: httpx.AsyncClient, engi
     answer = await client.get(f"/console/analytics/export/visits.csv?{RANGE}")
     rows = list(csv.reader(io.StringIO(answer.text)))
     assert rows[-1][:4] == ["All days", "1", "2", "2"]
+
+
+async def test_french_console(client: httpx.AsyncClient, engine, shop: Shop) -> None:
+    from sqlalchemy import update
+
+    from app.db import writing
+    from app.models import User
+
+    await sign_in(client, engine, shop.merchant_id)
+    async with writing(engine) as conn:
+        await conn.execute(
+            update(User.__table__).where(User.__table__.c.merchant_id == shop.merchant_id).values(locale="fr")
+        )
+    page = await client.get(f"/console/analytics?{RANGE}")
+    assert page.status_code == 200
+    assert "<h1>Statistiques</h1>" in page.text
+    assert "intervalle de confiance à 95 %" in page.text
+    assert "pas assez de données" in page.text
+    export = await client.get(f"/console/analytics/export/cancellations.csv?{RANGE}")
+    rows = list(csv.reader(io.StringIO(export.text)))
+    assert rows[0] == ["Motif", "Réponses", "Commandes sauvées", "Taux de sauvegarde"]
+    assert rows[-1][0] == "Tous les motifs"
