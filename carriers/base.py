@@ -68,6 +68,7 @@ class CarrierAdapter:
         self.base_url = (account.base_url or self.default_base_url).rstrip("/")
         self._slots = asyncio.Semaphore(self.max_concurrency)
         self.batch_size = batch_size_for(account, self.max_batch)
+        self._account_key = account.key  # a digest of the credentials: computed once, not per call
 
     async def track(self, numbers: Sequence[str]) -> list[TrackResult]:
         size = self.batch_size
@@ -86,7 +87,7 @@ class CarrierAdapter:
 
     def _bucket(self, name: str) -> TokenBucket:
         # Carriers that publish no limit still get a (generous) bucket, so a Retry-After pause applies to them.
-        return shared_buckets.get(f"{self.account.key}:{name}", *(self.rate_limit or UNLIMITED))
+        return shared_buckets.get(f"{self._account_key}:{name}", *(self.rate_limit or UNLIMITED))
 
     async def throttle(self, name: str = "track") -> None:
         """Wait for this account's rate-limit token; fail fast while a long pause (quota, Retry-After) runs."""

@@ -25,9 +25,12 @@ def parse_offset(text: str) -> timezone | None:
 def iso_to_utc(text: str) -> datetime | None:
     """An ISO 8601 time that carries an offset or Z → UTC; None for a bare wall time or garbage."""
     try:
-        moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except (ValueError, AttributeError):
-        return None
+        moment = datetime.fromisoformat(text)  # the common, clean case first
+    except (ValueError, TypeError):
+        try:
+            moment = datetime.fromisoformat(text.strip().replace("z", "Z"))
+        except (ValueError, AttributeError):
+            return None
     if moment.tzinfo is None:
         return None
     return moment.astimezone(UTC)

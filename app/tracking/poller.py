@@ -17,6 +17,10 @@ from carriers.result import ErrorKind, TrackResult
 
 log = logging.getLogger("ordertrail.poll")
 
+PIPELINES = 3  # claim→fetch→apply loops side by side in one poll_once
+CHUNKS_PER_PIPELINE = 2  # a tick's budget is claimed in this many chunks per loop, so writes and fetches interleave
+MIN_CHUNK = 100  # below this, a chunk's fixed cost (claim, transaction) outweighs the overlap
+
 
 @dataclass
 class PollReport:
@@ -42,16 +46,39 @@ class PollReport:
 
 
 async def poll_once(rt: Runtime, *, now: datetime | None = None, limit: int | None = None) -> PollReport:
+    """Poll up to `limit` due shipments (default: the `poll_batch_size` setting) in claimed chunks.
+
+    `PIPELINES` claim→fetch→apply loops run side by side, so one chunk's database write overlaps the next
+    chunks' carrier calls; the claim leases keep them (and other workers) apart. Each chunk is one transaction.
+    """
     now = now or datetime.now(UTC)
-    claimed = await claim_due(rt.engine, now=now, limit=limit or rt.settings.poll_batch_size)
+    budget = limit or rt.settings.poll_batch_size
+    chunk = max(MIN_CHUNK, -(-budget // (PIPELINES * CHUNKS_PER_PIPELINE)))
+    report = PollReport()
+    left = [budget]
+
+    async def pipeline() -> None:
+        while left[0] > 0:
+            size = min(chunk, left[0])
+            left[0] -= size
+            claimed = await claim_due(rt.engine, now=now, limit=size)
+            if claimed:
+                await _poll_chunk(rt, claimed, now, report)
+            if len(claimed) < size:  # nothing more is due
+                left[0] = 0
+
+    await asyncio.gather(*(pipeline() for _ in range(PIPELINES)))
+    return report
+
+
+async def _poll_chunk(rt: Runtime, claimed: list[Any], now: datetime, report: PollReport) -> None:
     groups: dict[tuple[str, int | None, int], list[Any]] = defaultdict(list)
     for ship in claimed:
         account_key = None if ship.carrier_account_id else ship.merchant_id
         groups[(ship.carrier, ship.carrier_account_id, account_key or 0)].append(ship)
-    report = PollReport(claimed=len(claimed), groups=len(groups))
-    reports = await asyncio.gather(*(_poll_group(rt, key, ships, now) for key, ships in groups.items()))
-    report.applied.extend(reports)
-    return report
+    report.claimed += len(claimed)
+    report.groups += len(groups)
+    report.applied.extend(await asyncio.gather(*(_poll_group(rt, key, ships, now) for key, ships in groups.items())))
 
 
 async def _poll_group(rt: Runtime, key: tuple[str, int | None, int], ships: list[Any], now: datetime) -> ApplyReport:

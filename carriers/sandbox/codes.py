@@ -28,5 +28,5 @@ FALLBACK = (Status.IN_TRANSIT, "unknown_code", False)
 
 def lookup(code: str) -> tuple[tuple[Status, str, bool], bool]:
     """The mapping of `code` and whether it was known."""
-    found = CODES.get(code.strip().upper())
+    found = CODES.get(code) or CODES.get(code.strip().upper())
     return (found, True) if found else (FALLBACK, False)
