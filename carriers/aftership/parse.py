@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from carriers.aftership.codes import lookup
-from carriers.aftership.zones import courier_zone, place_zone
+from carriers.aftership.zones import courier_zone
 from carriers.base import bad_body, guarded_parse
 from carriers.result import Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import iso_to_utc, local_to_utc
+from carriers.times import iso_to_utc, local_to_utc, place_zone
 
 
 @guarded_parse

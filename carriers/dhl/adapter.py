@@ -15,7 +15,7 @@ from carriers.dhl.parse import parse
 from carriers.errors import CarrierAuthError, CarrierRateLimited
 from carriers.ratelimit import shared_buckets
 from carriers.result import ErrorKind, TrackResult
-from carriers.ups.localtime import seconds_until_utc_midnight
+from carriers.times import seconds_until_utc_midnight
 from carriers.ups.oauth_client import carrier_message
 
 PROBE_NUMBER = "0000000000"

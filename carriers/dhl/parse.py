@@ -11,8 +11,7 @@ from carriers.base import bad_body, guarded_parse
 from carriers.dhl.codes import lookup
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import iso_to_utc, local_to_utc, parse_date
-from carriers.ups.localtime import place_zone
+from carriers.times import iso_to_utc, local_to_utc, parse_date, place_zone
 
 # Services whose bare local times belong to one country (carrier-apis.md §4: parcel-de sends no offset).
 SERVICE_COUNTRIES = {"parcel-de": "DE", "post-de": "DE", "parcel-nl": "NL", "parcel-pl": "PL", "parcel-uk": "GB"}

@@ -13,7 +13,7 @@ import httpx
 from carriers.errors import CarrierRateLimited
 from carriers.fedex.parse import parse
 from carriers.result import ErrorKind, TrackResult
-from carriers.ups.localtime import seconds_until_utc_midnight
+from carriers.times import seconds_until_utc_midnight
 from carriers.ups.oauth_client import OAuthAdapter
 
 

@@ -11,8 +11,7 @@ from carriers.base import bad_body, guarded_parse
 from carriers.fedex.codes import lookup
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import iso_to_utc, local_to_utc, parse_date
-from carriers.ups.localtime import place_zone
+from carriers.times import iso_to_utc, local_to_utc, parse_date, place_zone
 
 # A scan with neither an offset nor a placeable location (rare; carrier-apis.md §2 "Quirk") is read in the
 # zone of FedEx's Memphis hub rather than as UTC.

@@ -10,11 +10,10 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from carriers.aftership.zones import place_zone
 from carriers.base import bad_body, guarded_parse
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import iso_to_utc, local_to_utc, zone
+from carriers.times import iso_to_utc, local_to_utc, place_zone, zone
 from carriers.track17.codes import event_lookup, lookup
 
 NO_INFORMATION = "17TRACK has no tracking information for this number yet"

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from carriers.base import bad_body, guarded_parse
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import local_to_utc, parse_date, parse_offset
+from carriers.times import local_to_utc, parse_date, parse_offset, place_zone
 from carriers.ups.codes import lookup
-from carriers.ups.localtime import place_zone
 
 NOT_FOUND_CODES = ("TW0001", "TV1002", "TV1003")
 # A scan whose place (and its package's places) fixes no zone: UPS runs its network from Atlanta, so read

@@ -11,8 +11,7 @@ from typing import Any
 from carriers.base import bad_body, guarded_parse
 from carriers.result import Estimate, TrackResult
 from carriers.status import Status
-from carriers.times import local_to_utc, parse_date
-from carriers.ups.localtime import place_zone
+from carriers.times import local_to_utc, parse_date, place_zone
 from carriers.ups.parse import HOME_ZONE, make_event, wall_time
 
 # UPSTrackAlert.yaml (webhooks.TrackingEvent): UPS sends back, in a `credential` header, the opaque string

@@ -7,8 +7,7 @@ from xml.etree.ElementTree import Element, fromstring
 
 from carriers.base import bad_body, guarded_parse
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
-from carriers.times import local_to_utc
-from carriers.ups.localtime import place_zone
+from carriers.times import local_to_utc, place_zone
 from carriers.usps.parse import HOME_ZONE, apply_status, clean, make_event
 
 NOT_FOUND_ERRORS = {"-2147219302", "-2147219301"}

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from carriers.base import bad_body, guarded_parse
 from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.status import Status
-from carriers.times import local_to_utc, parse_date, parse_offset
-from carriers.ups.localtime import place_zone
+from carriers.times import local_to_utc, parse_date, parse_offset, place_zone
 from carriers.usps.codes import category, lookup
 
 # USPS's 1500xx codes are all answers about the number itself (unknown, not yet scanned, not trackable here).

@@ -10,9 +10,10 @@ import pytest
 
 from carriers.aftership import parse
 from carriers.aftership.codes import SUBTAGS, TAGS, lookup
-from carriers.aftership.zones import COUNTRIES, REGIONS, courier_zone, place_zone
+from carriers.aftership.zones import courier_zone
 from carriers.errors import CarrierBadResponse
 from carriers.status import Status
+from carriers.times import ALPHA3_TO_ALPHA2, COUNTRY_ZONES, REGION_ZONES, place_zone
 from tests.carriers.samples import sample, sample_files
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -103,8 +104,12 @@ def test_unknown_tag_is_in_transit_and_counted() -> None:
 
 
 def test_zone_tables_resolve() -> None:
-    assert all(place_zone(country) is not None for country in COUNTRIES)
-    assert all(place_zone(country, state) is not None for country, state in REGIONS)
+    assert all(place_zone(country) is not None for country in COUNTRY_ZONES)
+    single = [alpha3 for alpha3, alpha2 in ALPHA3_TO_ALPHA2.items() if alpha2 in COUNTRY_ZONES]
+    assert len(single) == len(ALPHA3_TO_ALPHA2) - 3  # all but USA, CAN and AUS, which need a state
+    assert all(place_zone(alpha3) == place_zone(ALPHA3_TO_ALPHA2[alpha3]) for alpha3 in single)
+    assert place_zone("CAN", "BC") == place_zone("CA", "BC") is not None and place_zone("", "TX") is not None
+    assert all(place_zone(country, state) is not None for country, state in REGION_ZONES)
     assert place_zone("USA") is None and place_zone("") is None
     assert courier_zone("usps") is not None and courier_zone("nobody") is None
 

@@ -13,7 +13,7 @@ from carriers.errors import CarrierAuthError, CarrierRateLimited, CarrierUnavail
 from carriers.fedex import Adapter
 from carriers.result import ErrorKind
 from carriers.status import Status
-from carriers.ups.localtime import seconds_until_utc_midnight
+from carriers.times import seconds_until_utc_midnight
 from tests.carriers.samples import sample
 from tests.carriers.ups.scripted import ScriptedCarrier, reply, unique
 
