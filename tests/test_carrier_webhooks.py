@@ -24,7 +24,7 @@ from app.scheduler import build_scheduler
 from app.security.crypto import seal
 from app.tracking.apply import apply_results
 from app.tracking.claim import CLAIMED_COLUMNS
-from app.tracking.push import PUSH_CARRIERS, process_inbox, webhook_module
+from app.tracking.push import PUSH_CARRIERS, cleanup_inbox, process_inbox, webhook_module
 from app.web.app import create_app
 from tests.carriers.samples import sample
 from tests.factories import events_of, make_merchant, notifications_of, shipment_input, shipment_row
@@ -526,3 +526,34 @@ async def test_concurrent_processors_share_the_inbox_without_overlap(runtime: Ru
     assert all(row.processed_at is not None for row in await inbox(runtime))
     for shipment_id in shipments:
         assert len(await notifications_of(runtime.engine, shipment_id)) == 1
+
+
+async def test_cleanup_deletes_only_deliveries_processed_over_a_week_ago_in_batches(
+    runtime: Runtime, clock: Any
+) -> None:
+    now = clock.now
+    merchant_id, _ = await make_merchant(runtime.engine)
+    account_id = await add_account(runtime, merchant_id, "easypost", {"api_key": "k", "webhook_secret": EP_SECRET})
+    ages = {"old": timedelta(days=7, minutes=1), "week": timedelta(days=6, hours=23), "fresh": timedelta(hours=1)}
+    rows = [
+        {
+            "carrier": "easypost",
+            "carrier_account_id": account_id,
+            "merchant_id": merchant_id,
+            "delivery_key": f"easypost:{account_id}:{label}:{i}",
+            "body": "{}",
+            "received_at": now - age,
+            "processed_at": now - age if label != "fresh" else None,  # fresh ones are still pending
+            "attempts": 1,
+        }
+        for label, age in ages.items()
+        for i in range(5)
+    ]
+    async with writing(runtime.engine) as conn:
+        await conn.execute(CarrierWebhookInbox.__table__.insert(), rows)
+
+    assert await cleanup_inbox(runtime.engine, now, batch=2) == 5  # three batches: 2, 2, 1
+    kept = [row.delivery_key.split(":")[2] for row in await inbox(runtime)]
+    assert sorted(set(kept)) == ["fresh", "week"] and len(kept) == 10
+    assert await cleanup_inbox(runtime.engine, now) == 0
+    assert await cleanup_inbox(runtime.engine, now + timedelta(days=1)) == 5  # the week-old ones age out next

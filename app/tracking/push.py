@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -25,7 +25,7 @@ from app.db import is_sqlite, reading, writing
 from app.models import CarrierAccountRow, CarrierWebhookInbox, Order, Shipment
 from app.runtime import Runtime
 from app.security.crypto import unseal
-from app.tracking.apply import apply_results
+from app.tracking.apply import apply_results, sqlite_writer
 from app.tracking.claim import CLAIMED_COLUMNS
 from carriers.result import TrackResult
 
@@ -35,6 +35,8 @@ PUSH_CARRIERS = ("easypost", "aftership", "track17", "shippo", "ups")
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
 BATCH = 100
+KEEP = timedelta(days=7)  # processed deliveries are kept this long, then deleted by cleanup_inbox
+CLEANUP_BATCH = 1000
 
 IN = CarrierWebhookInbox.__table__.c
 SH = Shipment.__table__.c
@@ -277,3 +279,29 @@ async def process_inbox(rt: Runtime, *, now: datetime | None = None, limit: int 
     if report.ignored:
         log.info("pushes carried %d results for numbers not tracked here", report.ignored)
     return report
+
+
+async def cleanup_inbox(
+    engine: AsyncEngine, now: datetime, *, keep: timedelta = KEEP, batch: int = CLEANUP_BATCH
+) -> int:
+    """Delete inbox rows processed more than `keep` ago, `batch` rows per short transaction; returns how many.
+
+    Pending and failed-but-retrying rows stay. A carrier redelivering after that is stored and applied again,
+    which adds nothing: event fingerprints and notification dedupe keys already hold what it carries.
+    """
+    table = CarrierWebhookInbox.__table__
+    oldest = (
+        select(IN.id)
+        .where(IN.processed_at.is_not(None), IN.processed_at < now - keep)
+        .order_by(IN.processed_at)
+        .limit(batch)
+    )
+    deleted = 0
+    while True:
+        async with sqlite_writer(engine), writing(engine) as conn:
+            ids = list((await conn.execute(oldest)).scalars())
+            if ids:
+                await conn.execute(delete(table).where(IN.id.in_(ids)))
+        deleted += len(ids)
+        if len(ids) < batch:
+            return deleted
