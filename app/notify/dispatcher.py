@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jinja2 import TemplateError
@@ -51,9 +51,10 @@ async def dispatch_once(
     now: datetime | None = None,
     limit: int | None = None,
     checkpoint: Checkpoint = _no_checkpoint,
+    lease: timedelta = outbox.LEASE,
 ) -> DispatchReport:
     at = now or datetime.now(UTC)
-    rows = await outbox.claim(rt.engine, now=at, limit=limit or rt.settings.dispatch_batch_size)
+    rows = await outbox.claim(rt.engine, now=at, limit=limit or rt.settings.dispatch_batch_size, lease=lease)
     report = DispatchReport(claimed=len(rows))
     if not rows:
         return report

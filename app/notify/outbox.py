@@ -19,7 +19,7 @@ GIVE_UP_AFTER = {"email": timedelta(hours=72), "sms": timedelta(hours=24)}
 MAX_RETRY_WAIT = timedelta(hours=4)
 
 
-async def claim(engine: AsyncEngine, *, now: datetime, limit: int) -> list[Any]:
+async def claim(engine: AsyncEngine, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Any]:
     """Due rows, plus rows whose sender died mid-send (lease expired: in doubt, sent again)."""
     due = (
         select(N.id)
@@ -42,7 +42,7 @@ async def claim(engine: AsyncEngine, *, now: datetime, limit: int) -> list[Any]:
         await conn.execute(
             update(Notification.__table__)
             .where(N.id.in_(ids_param))
-            .values(state="sending", lease_until=now + LEASE, attempts=N.attempts + 1),
+            .values(state="sending", lease_until=now + lease, attempts=N.attempts + 1),
             {"ids": ids},
         )
         rows = await conn.execute(select(Notification.__table__).where(N.id.in_(ids_param)), {"ids": ids})

@@ -1,0 +1,96 @@
+"""A stand-alone dispatcher process: `python -m app.notify.worker [--limit N] [--drain]`.
+
+Settings come from the environment like the app's. `ORDERTRAIL_DISPATCH_CRASH_AT=<stage>` makes the process kill
+itself (SIGKILL, no clean-up) the first time a tick reaches that stage (after_claim, before_send, after_send,
+after_commit): the reliability test uses it to prove nothing is lost. `ORDERTRAIL_DISPATCH_LEASE_SECONDS`
+shortens the lease so a dead worker's rows come back quickly in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from app.db import reading
+from app.models import Notification
+from app.notify.dispatcher import dispatch_once
+from app.runtime import Runtime
+from app.settings import Settings
+from notifications.channels.email import SmtpEmailChannel
+
+STAGES = ("after_claim", "before_send", "after_send", "after_commit")
+
+
+def crash_checkpoint(stage_to_die_at: str):  # type: ignore[no-untyped-def]
+    def checkpoint(stage: str) -> None:
+        if stage == stage_to_die_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return checkpoint
+
+
+def channels(settings: Settings) -> dict[str, object]:
+    found: dict[str, object] = {
+        "email": SmtpEmailChannel(
+            settings.smtp_host,
+            settings.smtp_port,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            starttls=settings.smtp_starttls,
+            connections=settings.smtp_connections,
+        )
+    }
+    if settings.sms_enabled:
+        from notifications.channels.sms import TwilioSmsChannel
+
+        found["sms"] = TwilioSmsChannel(
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.twilio_from_number,
+            api_base_url=settings.twilio_api_base_url or None,
+        )
+    return found
+
+
+async def open_rows(rt: Runtime) -> int:
+    table = Notification.__table__
+    async with reading(rt.engine) as conn:
+        query = select(func.count()).where(table.c.state.in_(("pending", "sending")))
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def run(limit: int, drain: bool) -> None:
+    settings = Settings()
+    rt = Runtime.create(settings)
+    rt.channels.update(channels(settings))
+    stage = os.environ.get("ORDERTRAIL_DISPATCH_CRASH_AT", "")
+    checkpoint = crash_checkpoint(stage) if stage in STAGES else (lambda _stage: None)
+    lease = timedelta(seconds=float(os.environ.get("ORDERTRAIL_DISPATCH_LEASE_SECONDS", "300")))
+    print("ready", flush=True)  # lets a supervisor (or the crash test) time its signal from here
+    try:
+        while True:
+            report = await dispatch_once(rt, limit=limit, checkpoint=checkpoint, lease=lease)
+            if report.claimed:
+                continue
+            if drain and await open_rows(rt) == 0:
+                return
+            await asyncio.sleep(min(settings.dispatch_interval_seconds, 0.2 if drain else 5.0))
+    finally:
+        await rt.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m app.notify.worker")
+    parser.add_argument("--limit", type=int, default=200, help="rows claimed per tick")
+    parser.add_argument("--drain", action="store_true", help="exit once no row is pending or in flight")
+    args = parser.parse_args()
+    asyncio.run(run(args.limit, args.drain))
+
+
+if __name__ == "__main__":
+    main()
