@@ -200,16 +200,35 @@ def _drop(body: dict[str, Any], loc: tuple[Any, ...]) -> None:
         raise PayloadError(f"{'.'.join(map(str, loc))}: cannot be dropped")
 
 
-ORDER_KEEP = (
-    "id name order_number email contact_email phone customer_locale created_at updated_at cancelled_at cancel_reason"
-    " currency total_price"
-).split()
+ORDER_KEEP = [
+    "id",
+    "name",
+    "order_number",
+    "email",
+    "contact_email",
+    "phone",
+    "customer_locale",
+    "created_at",
+    "updated_at",
+    "cancelled_at",
+    "cancel_reason",
+    "currency",
+    "total_price",
+]
 CUSTOMER_KEEP = ("first_name", "last_name", "email", "phone")
 SHIPPING_KEEP = ("first_name", "last_name", "phone", "city", "zip", "country_code")
 LINE_KEEP = ("title", "name", "sku", "quantity", "product_id", "variant_title")
-FULFILLMENT_KEEP = (
-    "id order_id status tracking_numbers tracking_number tracking_company service created_at updated_at".split()
-)
+FULFILLMENT_KEEP = [
+    "id",
+    "order_id",
+    "status",
+    "tracking_numbers",
+    "tracking_number",
+    "tracking_company",
+    "service",
+    "created_at",
+    "updated_at",
+]
 
 
 def _pick(value: Any, keys: tuple[str, ...] | list[str]) -> Any:
