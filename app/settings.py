@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -44,7 +45,12 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(default=5.0, gt=0)
     poll_batch_size: int = Field(default=500, ge=1, le=10_000)
     dispatch_batch_size: int = Field(default=200, ge=1, le=10_000)
-    redis_url: str = ""
+    redis_url: str = ""  # shared rate limits for the lookup form; in-memory when empty
+    uploads_dir: Path = ROOT / "var" / "uploads"  # merchant logos (re-encoded), served from our own origin
+
+    # Outbound webhooks: https to public addresses only. Development may allow http and named private networks.
+    webhook_allow_http: bool = False
+    webhook_allowed_networks: str = ""  # comma-separated CIDRs, e.g. "10.0.5.0/24"
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +59,16 @@ class Settings(BaseSettings):
             value = "postgresql+asyncpg://" + value.removeprefix("postgresql://")
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///path/to.db or postgresql+asyncpg://user@host/db")
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            try:
+                ipaddress.ip_network(part, strict=False)
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network; use CIDR like 10.0.5.0/24") from None
         return value
 
     @field_validator("base_url")
@@ -69,6 +85,8 @@ class Settings(BaseSettings):
                 raise ValueError("ORDERTRAIL_SECRET_KEY must be set to 32+ random characters in production")
             if not self.credentials_key:
                 raise ValueError("ORDERTRAIL_CREDENTIALS_KEY must be set in production")
+            if self.webhook_allow_http:
+                raise ValueError("ORDERTRAIL_WEBHOOK_ALLOW_HTTP must stay off in production")
         return self
 
     @property
