@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 
@@ -21,6 +23,45 @@ from carriers.http import make_client
 from tests.conftest import DATABASES, POSTGRES_URL, make_settings
 from tests.factories import add_shipment, make_merchant
 from tests.servers import serve
+
+
+@dataclass
+class Shop:
+    """A shop and an HTTP client on the real app that sends the shop's key."""
+
+    merchant_id: int
+    key: str
+    client: httpx.AsyncClient
+
+    def __getattr__(self, method: str) -> Any:  # get, post, patch, delete with the key
+        call = getattr(self.client, method)
+
+        async def with_key(url: str, **kwargs: Any) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
+            return await call(url, headers=headers, **kwargs)
+
+        return with_key
+
+
+@pytest.fixture
+async def base_url(runtime: Runtime) -> AsyncIterator[str]:
+    """The real app on a loopback port, over the test's database."""
+    async with serve(create_app(runtime.settings, runtime=runtime)) as base:
+        yield base
+
+
+@pytest.fixture
+async def shops(runtime: Runtime, base_url: str) -> AsyncIterator[tuple[Shop, Shop]]:
+    """Two shops with their own keys, to show each sees only its own data."""
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        a_id, a_key = await make_merchant(runtime.engine, "shop-a")
+        b_id, b_key = await make_merchant(runtime.engine, "shop-b")
+        yield Shop(a_id, a_key, client), Shop(b_id, b_key, client)
+
+
+@pytest.fixture
+async def shop(shops: tuple[Shop, Shop]) -> Shop:
+    return shops[0]
 
 
 @dataclass

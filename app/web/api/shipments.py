@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.ingest.orders import CarrierUnknown, add_shipment, find_order_id, upsert_order
@@ -52,9 +52,13 @@ def shipment_select() -> Any:
     return select(SH, ORD.c.number.label("order_number")).join(ORD, ORD.c.id == SH.c.order_id)
 
 
-def late_condition(today: Any) -> Any:
-    past = or_(SH.c.estimate_latest < today, and_(SH.c.estimate_latest.is_(None), ORD.c.promised_by < today))
-    return and_(SH.c.status.not_in([s.value for s in TERMINAL]), past)
+def late_condition(today: Any, *, late: bool) -> Any:
+    """Not finished and past the latest estimate (or the promised date when there is none), or its exact opposite."""
+    deadline = func.coalesce(SH.c.estimate_latest, ORD.c.promised_by)
+    finished = [s.value for s in TERMINAL]
+    if late:
+        return and_(deadline.is_not(None), deadline < today, SH.c.status.not_in(finished))
+    return or_(deadline.is_(None), deadline >= today, SH.c.status.in_(finished))
 
 
 def out(call: Call, row: Any) -> ShipmentOut:
@@ -123,8 +127,7 @@ async def list_shipments(call: Call) -> Reply:
     if query.updated_since is not None:
         statement = statement.where(SH.c.updated_at >= query.updated_since)
     if query.late is not None:
-        late = late_condition(call.now.date())
-        statement = statement.where(late if query.late else ~late)
+        statement = statement.where(late_condition(call.now.date(), late=query.late))
     rows, cursor = next_cursor(list(await call.conn.execute(paged(statement, SH.c.id, query))), query.limit)
     return Reply(200, Page[ShipmentOut](data=[out(call, row) for row in rows], next_cursor=cursor))
 
