@@ -92,7 +92,7 @@ def branding(merchant: Any) -> dict[str, Any]:
     primary = safe_color(merchant.primary_color, DEFAULT_PRIMARY)
     accent = safe_color(merchant.accent_color, DEFAULT_ACCENT)
     return {
-        "brand_ink": darken_until(primary),
+        "brand_ink": darken_until(primary, "#f4f5f7"),  # links sit on the page background, the palest surface
         "font_stack": FONTS.get(merchant.font, FONTS["system"]),
         "header_links": header_links(merchant.header_links),
         "support_chat_url": safe_url(merchant.support_chat_url),

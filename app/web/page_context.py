@@ -93,7 +93,8 @@ def tracking_context(
         "estimate": estimate,
         "late": is_late(status, estimate, today),
         "delivered_at": ship.delivered_at,
-        "signed_by": first_name(ship.signed_by),
+        # a single word ("Recipient", "Mailroom") is shown; a person's full name never is
+        "signed_by": ship.signed_by if len(ship.signed_by.split()) == 1 else "",
         "events": timeline(data.events),
         "carrier_name": display_name(ship.carrier),
         "tracking_number": ship.tracking_number,

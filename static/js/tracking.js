@@ -18,7 +18,10 @@
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (!html) return;
-        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("main");
+        /* only the <main> part: the new response's <head> carries another nonce, which this page's CSP refuses */
+        var start = html.indexOf("<main"), end = html.lastIndexOf("</main>");
+        if (start < 0 || end < 0) return;
+        var fresh = new DOMParser().parseFromString(html.slice(start, end + 7), "text/html").getElementById("main");
         if (!fresh) return;
         var active = document.activeElement && main.contains(document.activeElement);
         if (active && document.activeElement.form) return; /* never wipe what the shopper is typing */
