@@ -14,6 +14,7 @@ from app.analytics.filters import Filters
 from app.db import writing
 from app.web.app import create_app
 from tests.analytics import builders as b
+from tests.browser.conftest import browser as browser  # the Chromium fixture, for test_browser.py
 from tests.factories import make_merchant
 from tests.servers import serve
 
