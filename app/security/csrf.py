@@ -22,10 +22,13 @@ def own_origin(request: Request) -> str:
 
 
 def origin_problem(request: Request) -> str | None:
-    """Why the request looks cross-site, or None. Browsers send Origin on every unsafe request; when a client
-    sends neither Origin nor Referer the CSRF token alone decides."""
-    if request.headers.get("sec-fetch-site", "") == "cross-site":
-        return "the request came from another site"
+    """Why the request looks cross-site, or None. Browsers mark every request with Sec-Fetch-Site (which pages
+    cannot forge); with `Referrer-Policy: no-referrer` they send `Origin: null` on form posts, so Sec-Fetch-Site
+    decides when present, else Origin (then Referer) must be our own. A client sending none of them (not a
+    browser) is left to the CSRF token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return None if site in ("same-origin", "none") else f"the request came from another site ({site[:20]})"
     origin = request.headers.get("origin")
     if origin is not None:
         if origin.lower().rstrip("/") != own_origin(request):

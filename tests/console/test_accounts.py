@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from app.db import reading, writing
 from app.models import ConsoleSession, Invitation, LoginThrottle, User
 from app.security import throttle
-from app.security.sessions import COOKIE, aware
+from app.security.sessions import COOKIE
 from tests.console.mail import link_in, wait_for_mail
 from tests.console_support import TEST_PASSWORD, TOKEN, create_user, login_form_token, sign_in
 from tests.factories import make_merchant
@@ -23,15 +23,11 @@ async def _try(client, email: str, password: str):  # type: ignore[no-untyped-de
     return await client.post("/console/login", data={"email": email, "password": password, "csrf_token": token})
 
 
-async def _age_failures(engine, seconds: float) -> None:  # type: ignore[no-untyped-def]
-    table = LoginThrottle.__table__
+async def _last_failure(engine, seconds_ago: float) -> None:  # type: ignore[no-untyped-def]
+    """Pretend the last failure of every key happened `seconds_ago` (the test cannot wait 30 s)."""
     async with writing(engine) as conn:
-        rows = (await conn.execute(select(table))).all()
-        for row in rows:
-            last = aware(row.last_failure_at)
-            await conn.execute(
-                update(table).where(table.c.key == row.key).values(last_failure_at=last - timedelta(seconds=seconds))
-            )
+        moment = datetime.now(UTC) - timedelta(seconds=seconds_ago)
+        await conn.execute(update(LoginThrottle.__table__).values(last_failure_at=moment))
 
 
 def test_delay_grows_and_is_capped() -> None:
@@ -44,17 +40,19 @@ async def test_failed_sign_ins_are_slowed_progressively_never_locked(client, run
     for _ in range(3):
         wrong = await _try(client, email, "wrong password 123")
         assert wrong.status_code == 401 and "Wrong email or password." in wrong.text
+    await _last_failure(runtime.engine, 0)
     slowed = await _try(client, email, TEST_PASSWORD)  # even the right password waits its turn
     assert slowed.status_code == 429 and "Try again in 1 s" in slowed.text and slowed.headers["retry-after"] == "1"
-    await _age_failures(runtime.engine, 1.1)
+    await _last_failure(runtime.engine, 1.1)
     assert (await _try(client, email, "wrong password 123")).status_code == 401  # 4th failure: 2 s
+    await _last_failure(runtime.engine, 0)
     assert "Try again in 2 s" in (await _try(client, email, TEST_PASSWORD)).text
     for _ in range(6):  # many more failures: capped at 30 s
-        await _age_failures(runtime.engine, 31)
-        await _try(client, email, "wrong password 123")
-    capped = await _try(client, email, TEST_PASSWORD)
-    assert "Try again in 30 s" in capped.text
-    await _age_failures(runtime.engine, 31)
+        await _last_failure(runtime.engine, 31)
+        assert (await _try(client, email, "wrong password 123")).status_code == 401
+    await _last_failure(runtime.engine, 0)
+    assert "Try again in 30 s" in (await _try(client, email, TEST_PASSWORD)).text
+    await _last_failure(runtime.engine, 31)
     ok = await _try(client, email, TEST_PASSWORD)
     assert ok.status_code == 303  # never a lockout
     async with reading(runtime.engine) as conn:
@@ -67,6 +65,7 @@ async def test_one_address_guessing_many_accounts_is_slowed(client, runtime) -> 
     for n in range(3):
         await _try(client, f"nobody{n}@shop.test", "guess guess guess")
     email = await create_user(runtime.engine, merchant_id)
+    await _last_failure(runtime.engine, 0)
     answer = await _try(client, email, TEST_PASSWORD)
     assert answer.status_code == 429  # the client address has failed three times
 

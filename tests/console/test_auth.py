@@ -144,3 +144,15 @@ async def test_next_only_follows_console_paths(client, runtime) -> None:
         data={"email": email, "password": TEST_PASSWORD, "csrf_token": token, "next": "//evil.example/"},
     )
     assert answer.headers["location"] == "/console/"
+
+
+async def test_fetch_metadata_decides_for_browsers(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    data = {"locale": "fr", "csrf_token": csrf}
+    null_same = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # what a no-referrer page's form post sends
+    assert (await client.post("/console/language", data=data, headers=null_same)).status_code == 303
+    for site in ("cross-site", "same-site"):
+        refused = await client.post("/console/language", data=data, headers={"Sec-Fetch-Site": site})
+        assert refused.status_code == 403 and "another site" in refused.text
+    assert (await client.post("/console/language", data=data, headers={"Origin": "null"})).status_code == 403
