@@ -75,12 +75,36 @@ def cmd_demo(args: argparse.Namespace) -> None:
     run_demo(load_settings(), port=args.port, smtp_port=args.smtp_port)
 
 
-def cmd_create_merchant(args: argparse.Namespace) -> None:
-    from app.merchants import create_merchant
+def owner_password(password_file: str | None) -> str:
+    """The first owner's password: the first line of --password-file, else typed twice at a prompt."""
+    if password_file:
+        with open(password_file, encoding="utf-8") as handle:
+            return handle.readline().rstrip("\r\n")
+    import getpass
 
+    first = getpass.getpass("Password for the shop's owner (at least 10 characters): ")
+    if getpass.getpass("Repeat the password: ") != first:
+        sys.exit("the two passwords differ")
+    return first
+
+
+def cmd_create_merchant(args: argparse.Namespace) -> None:
+    from app.merchants import create_merchant, owner_problem
+
+    if problem := owner_problem(args.owner_email, None):
+        sys.exit(problem)
+    password = owner_password(args.password_file)
+    if problem := owner_problem(args.owner_email, password):
+        sys.exit(problem)
     settings = load_settings()
-    key = asyncio.run(create_merchant(settings.database_url, slug=args.slug, name=args.name))
-    print(f"created shop {args.slug!r}; API key (shown once): {key}")
+    key = asyncio.run(
+        create_merchant(
+            settings.database_url, slug=args.slug, name=args.name, owner_email=args.owner_email, owner_password=password
+        )
+    )
+    print(f"created shop {args.slug!r} with owner {args.owner_email.strip().lower()}")
+    print(f"API key (shown once): {key}")
+    print(f"console: {settings.base_url}/console/login")
 
 
 def cmd_create_api_key(args: argparse.Namespace) -> None:
@@ -112,9 +136,11 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--smtp-port", type=int, default=8025)
     demo.add_argument("--reset", action="store_true", help="start from an empty demo database")
     demo.set_defaults(func=cmd_demo)
-    merchant = sub.add_parser("create-merchant", help="create a shop and print its first API key")
+    merchant = sub.add_parser("create-merchant", help="create a shop with its owner and print its first API key")
     merchant.add_argument("slug")
     merchant.add_argument("name")
+    merchant.add_argument("--owner-email", required=True, help="the owner's console sign-in")
+    merchant.add_argument("--password-file", help="read the owner's password from this file (else prompted)")
     merchant.set_defaults(func=cmd_create_merchant)
     imp = sub.add_parser("import", help="import orders and shipments from a CSV file (re-running changes nothing)")
     imp.add_argument("path", help="the CSV file")

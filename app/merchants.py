@@ -13,13 +13,28 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 
 from app.db import make_engine, writing
-from app.models import ApiKey, Merchant
+from app.models import ApiKey, Merchant, User
 from app.security.apikeys import new_api_key
+from app.security.passwords import hash_password, password_problem
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
 
-async def create_merchant(database_url: str, *, slug: str, name: str) -> str:
+def owner_problem(email: str, password: str | None) -> str | None:
+    """Why the first owner's email or password is refused (password None: check the email only)."""
+    try:
+        validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        return f"owner email: {exc}"
+    if password is not None and (problem := password_problem(password)):
+        return f"owner password: {problem}"
+    return None
+
+
+async def create_merchant(
+    database_url: str, *, slug: str, name: str, owner_email: str | None = None, owner_password: str | None = None
+) -> str:
+    """Create a shop (and its owner when given); returns the shop's first API key."""
     if not SLUG.match(slug):
         raise SystemExit("slug: 2-63 lowercase letters, digits and dashes, starting with a letter or digit")
     engine = make_engine(database_url)
@@ -32,6 +47,8 @@ async def create_merchant(database_url: str, *, slug: str, name: str) -> str:
             merchant_id = (
                 await conn.execute(table.insert().values(slug=slug, name=name, created_at=now, **_defaults()))
             ).inserted_primary_key[0]
+            if owner_email and owner_password:
+                await _insert_owner(conn, int(merchant_id), owner_email, owner_password, now)
             return await _insert_key(conn, int(merchant_id), "default")
     finally:
         await engine.dispose()
@@ -48,6 +65,18 @@ async def add_api_key(database_url: str, *, slug: str, name: str) -> str:
             return await _insert_key(conn, int(merchant_id), name)
     finally:
         await engine.dispose()
+
+
+async def _insert_owner(conn: Any, merchant_id: int, email: str, password: str, now: datetime) -> None:
+    users = User.__table__
+    email = email.strip().lower()
+    if (await conn.execute(select(users.c.id).where(users.c.email == email))).first():
+        raise SystemExit(f"{email} already has a console account")
+    await conn.execute(
+        users.insert().values(
+            merchant_id=merchant_id, email=email, password_hash=hash_password(password), role="owner", created_at=now
+        )
+    )
 
 
 async def _insert_key(conn, merchant_id: int, name: str) -> str:  # type: ignore[no-untyped-def]
