@@ -25,6 +25,8 @@ from notifications.base import SendResult
 log = logging.getLogger("ordertrail.dispatch")
 
 Checkpoint = Callable[[str], None]
+# Requests in flight per channel and tick: email is bounded by its connection pool; an HTTP API is not.
+IN_FLIGHT = {"sms": 16}
 
 
 def _no_checkpoint(_stage: str) -> None:
@@ -63,7 +65,8 @@ async def dispatch_once(
     cap = await DailyCap.load(rt.engine, data, at)
     errors: list[OverrideError] = []
     checkpoint("before_send")
-    results = await asyncio.gather(*(_send_one(rt, row, data, cap, at, errors) for row in rows))
+    gates = {name: asyncio.Semaphore(size) for name, size in IN_FLIGHT.items()}
+    results = await asyncio.gather(*(_send_one(rt, row, data, cap, at, errors, gates) for row in rows))
     checkpoint("after_send")
     outcomes = list(zip(rows, results, strict=True))
     await outbox.record(rt.engine, outcomes, now=datetime.now(UTC) if now is None else now)
@@ -76,7 +79,13 @@ async def dispatch_once(
 
 
 async def _send_one(
-    rt: Runtime, row: Any, data: Loaded, cap: DailyCap, now: datetime, errors: list[OverrideError]
+    rt: Runtime,
+    row: Any,
+    data: Loaded,
+    cap: DailyCap,
+    now: datetime,
+    errors: list[OverrideError],
+    gates: dict[str, asyncio.Semaphore] | None = None,
 ) -> SendResult:
     stop = hold(row, data, now)
     if stop is not None:
@@ -96,7 +105,12 @@ async def _send_one(
     tomorrow = cap.take(row.merchant_id, now)
     if tomorrow is not None:
         return deferral(tomorrow, now, "the shop's daily message cap is reached")
-    result: SendResult = await channel.send(message)
+    gate = (gates or {}).get(row.channel)
+    if gate is None:
+        result: SendResult = await channel.send(message)
+    else:
+        async with gate:
+            result = await channel.send(message)
     if not result.ok and not result.in_doubt:
         cap.give_back(row.merchant_id)
     if result.in_doubt:

@@ -1,0 +1,232 @@
+"""Dispatch benchmark: N emails to a local aiosmtpd server and N SMS to the fake Twilio API through the real
+dispatcher (claim, render, send, record), against a bare aiosmtplib loop sending pre-built messages over 4 reused
+connections, measured in the same run. The servers run in their own processes.
+
+Run: .venv/bin/python -m bench.dispatch [--count 10000] [--postgres URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosmtplib
+from sqlalchemy import text
+
+from app.db import make_engine, writing
+from app.models import Merchant, Notification, Order, metadata
+from app.notify.dispatcher import dispatch_once
+from app.notify.worker import channels
+from app.runtime import Runtime
+from app.settings import Settings
+from notifications.base import EmailMessageSpec
+from notifications.channels.email import build_message
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "bench-token"
+SID = "AC" + "0" * 32
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve_smtp(port: int) -> None:
+    from notifications.mail_catcher import MailCatcher, start_smtp
+
+    async def main() -> None:
+        await start_smtp(MailCatcher(keep=10), "127.0.0.1", port)
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+def serve_twilio(port: int) -> None:
+    import uvicorn
+
+    from notifications.fake_twilio import create_fake_twilio_app
+
+    uvicorn.run(create_fake_twilio_app(SID, TOKEN), host="127.0.0.1", port=port, log_level="warning")
+
+
+def spawn(kind: str, port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "bench.dispatch", f"--serve-{kind}", str(port)], cwd=ROOT)
+
+
+async def wait_port(port: int) -> None:
+    for _ in range(300):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+async def bare_loop(port: int, count: int, connections: int = 4) -> float:
+    """Messages/s of pre-built messages over `connections` reused aiosmtplib sessions."""
+    spec = EmailMessageSpec(to="a@example.com", subject="Bare", text="hello", html="<p>hello</p>", sender="b@x.test")
+    messages = [build_message(spec) for _ in range(count)]
+    queue: asyncio.Queue[Any] = asyncio.Queue()
+    for message in messages:
+        queue.put_nowait(message)
+
+    async def sender() -> None:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port)
+        await smtp.connect()
+        while not queue.empty():
+            await smtp.send_message(queue.get_nowait())
+        await smtp.quit()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(sender() for _ in range(connections)))
+    return count / (time.perf_counter() - started)
+
+
+async def fill(engine: Any, count: int, channel: str) -> None:
+    now = datetime.now(UTC)
+    async with writing(engine) as conn:
+        merchant_id = (
+            await conn.execute(
+                Merchant.__table__.insert().values(
+                    slug=f"bench-{channel}",
+                    name="Bench Shop",
+                    quiet_hours_start=0,
+                    quiet_hours_end=0,
+                    daily_message_cap=10 * count,
+                    created_at=now,
+                    header_links=[],
+                )
+            )
+        ).inserted_primary_key[0]
+        orders = [
+            {
+                "merchant_id": merchant_id,
+                "number": f"{channel}-{i}",
+                "customer_email": f"s{i}@example.com",
+                "customer_phone": f"+1415{i:07d}",
+                "customer_name": "Alex Doe",
+                "placed_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(count)
+        ]
+        await conn.execute(Order.__table__.insert(), orders)
+        ids = (
+            await conn.execute(
+                text("SELECT id, customer_email, customer_phone FROM shop_order WHERE number LIKE :p"),
+                {"p": f"{channel}-%"},
+            )
+        ).all()
+        rows = [
+            {
+                "merchant_id": merchant_id,
+                "order_id": r.id,
+                "trigger": "delivered",
+                "channel": channel,
+                "recipient": r.customer_email if channel == "email" else r.customer_phone,
+                "dedupe_key": f"o{r.id}:delivered:{channel}",
+                "state": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "provider_id": "",
+                "last_error": "",
+                "context": {"status": "delivered"},
+                "created_at": now,
+            }
+            for r in ids
+        ]
+        await conn.execute(Notification.__table__.insert(), rows)
+
+
+async def through_dispatcher(rt: Runtime, count: int) -> tuple[float, dict[str, int]]:
+    totals: dict[str, int] = {}
+    started = time.perf_counter()
+    done = 0
+    while done < count:
+        report = await dispatch_once(rt, limit=500)
+        if not report.claimed:
+            break
+        done += report.claimed
+        for key, value in report.outcomes.items():
+            totals[key] = totals.get(key, 0) + value
+    return done / (time.perf_counter() - started), totals
+
+
+async def run(count: int, postgres: str) -> None:
+    smtp_port, twilio_port = free_port(), free_port()
+    servers = [spawn("smtp", smtp_port), spawn("twilio", twilio_port)]
+    try:
+        await wait_port(smtp_port)
+        await wait_port(twilio_port)
+        folder = tempfile.mkdtemp(prefix="bench-dispatch-")
+        url = postgres or f"sqlite+aiosqlite:///{folder}/bench.db"
+        settings = Settings(
+            _env_file=None,
+            environment="test",
+            database_url=url,
+            base_url="http://127.0.0.1:9",  # type: ignore[call-arg]
+            smtp_port=smtp_port,
+            smtp_connections=4,
+            twilio_account_sid=SID,
+            twilio_auth_token=TOKEN,
+            twilio_from_number="+15005550006",
+            twilio_api_base_url=f"http://127.0.0.1:{twilio_port}",
+        )
+        engine = make_engine(url)
+        async with engine.begin() as conn:
+            if postgres:
+                await conn.run_sync(metadata.drop_all)
+            await conn.run_sync(metadata.create_all)
+        await fill(engine, count, "email")
+        await fill(engine, count, "sms")
+        rt = Runtime.create(settings)
+        rt.channels.update(channels(settings))
+        bare = await bare_loop(smtp_port, count)
+        email_rate, email_out = await through_dispatcher(rt, count)
+        sms_rate, sms_out = await through_dispatcher(rt, count)
+        bare_after = await bare_loop(smtp_port, count)
+        baseline = (bare + bare_after) / 2
+        print(f"database: {'postgresql' if postgres else 'sqlite'}   messages: {count} email + {count} SMS")
+        print(f"bare aiosmtplib loop, 4 reused connections: {bare:8.0f} msg/s before, {bare_after:8.0f} after")
+        print(f"dispatcher, email (claim+render+send+record): {email_rate:8.0f} msg/s  {email_out}")
+        print(f"   ratio to the bare loop: {email_rate / baseline:6.1%}  (target >= 50%)")
+        print(f"dispatcher, SMS via twilio client to the fake: {sms_rate:8.0f} msg/s  {sms_out}")
+        await rt.close()
+    finally:
+        for proc in servers:
+            proc.terminate()
+            proc.wait()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.dispatch")
+    parser.add_argument("--count", type=int, default=10_000)
+    parser.add_argument("--postgres", default=os.environ.get("BENCH_POSTGRES_URL", ""))
+    parser.add_argument("--serve-smtp", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-twilio", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_smtp:
+        serve_smtp(args.serve_smtp)
+    elif args.serve_twilio:
+        serve_twilio(args.serve_twilio)
+    else:
+        asyncio.run(run(args.count, args.postgres))
+
+
+if __name__ == "__main__":
+    main()
