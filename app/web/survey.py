@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from app.db import insert_for, reading, writing
+from app.integrations.outbound import queue_event
 from app.models import Merchant, MessageEvent, Notification, SaveOffer, Suppression, SurveyResponse
 from app.notify import links
 from app.web.branding import branding
@@ -67,9 +68,25 @@ async def _answer(request: Request, row: Any, kind: str, **values: Any) -> None:
     }
     async with writing(request.app.state.runtime.engine) as conn:
         stmt = insert_for(conn, SurveyResponse.__table__).values({**base, **values})
-        await conn.execute(
-            stmt.on_conflict_do_update(index_elements=["order_id", "kind"], set_={**values, "updated_at": now})
-        )
+        stmt = stmt.on_conflict_do_update(index_elements=["order_id", "kind"], set_={**values, "updated_at": now})
+        answer_id = int((await conn.execute(stmt.returning(SurveyResponse.__table__.c.id))).scalar_one())
+        if kind == "feedback":  # the shop's systems hear about every score, in the same transaction
+            payload = {
+                "feedback_id": answer_id,
+                "order_id": row.order_id,
+                "shipment_id": row.shipment_id,
+                "rating": values.get("rating"),
+                "comment": values.get("comment", ""),
+                "source": "email",
+            }
+            await queue_event(
+                conn,
+                merchant_id=row.merchant_id,
+                event_type="feedback.received",
+                payload=payload,
+                now=now,
+                event_id=f"feedback.received:{answer_id}:{now.timestamp():.6f}",
+            )
 
 
 def _signed(request: Request, purpose: str, *parts: object) -> bool:

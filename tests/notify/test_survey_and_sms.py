@@ -12,7 +12,7 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app.db import reading, writing
-from app.models import MessageEvent, SaveOffer, Suppression, SurveyResponse
+from app.models import MessageEvent, SaveOffer, Suppression, SurveyResponse, WebhookDelivery, WebhookEndpoint
 from app.notify import links
 from app.notify.dispatcher import dispatch_once
 from app.notify.orders import on_order_cancelled
@@ -69,6 +69,15 @@ async def test_cancellation_save_flow_answers_with_the_shops_offer(runtime, cloc
 async def test_feedback_score_comment_open_pixel_and_click_redirect(runtime, clock, mailbox) -> None:
     catcher, _ = mailbox
     merchant_id, _ = await make_merchant(runtime.engine, website_url="https://acme.example", feedback_days=1)
+    async with writing(runtime.engine) as conn:  # the shop's systems subscribe to feedback
+        await conn.execute(
+            WebhookEndpoint.__table__.insert().values(
+                merchant_id=merchant_id,
+                url="https://hooks.acme.example/",
+                secret=b"sealed",
+                events=["feedback.received"],
+            )
+        )
     start = clock.now
     made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, make_number("DL", start))
     clock.now = start + timedelta(hours=58)
@@ -104,6 +113,9 @@ async def test_feedback_score_comment_open_pixel_and_click_redirect(runtime, clo
     kinds = sorted(e.kind for e in await rows_of(runtime.engine, MessageEvent))
     assert kinds == ["click", "click", "open"]
     assert made.order_id == answer.order_id
+    deliveries = await rows_of(runtime.engine, WebhookDelivery)
+    assert [d.event_type for d in deliveries] == ["feedback.received"] * 2  # the score click, then the comment
+    assert deliveries[-1].payload["comment"] == "Fast, thanks" and deliveries[-1].payload["rating"] == 4
 
 
 async def test_sms_waits_for_quiet_hours_then_sends_and_tracks_status_and_stop(runtime, clock, mailbox, twilio) -> None:
