@@ -115,7 +115,8 @@ async def test_feedback_score_comment_open_pixel_and_click_redirect(runtime, clo
     assert made.order_id == answer.order_id
     deliveries = await rows_of(runtime.engine, WebhookDelivery)
     assert [d.event_type for d in deliveries] == ["feedback.received"] * 2  # the score click, then the comment
-    assert deliveries[-1].payload["comment"] == "Fast, thanks" and deliveries[-1].payload["rating"] == 4
+    newest = max(deliveries, key=lambda d: d.id).payload["data"]
+    assert (newest["rating"], newest["comment"], newest["order_id"]) == (4, "Fast, thanks", made.order_id)
 
 
 async def test_sms_waits_for_quiet_hours_then_sends_and_tracks_status_and_stop(runtime, clock, mailbox, twilio) -> None:
