@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from app.db import insert_for, writing
 from app.models import ChangeRequest, Order, SurveyResponse
+from app.web.page_cache import memo_for
 from app.web.page_context import CHANGE_KINDS, can_request_change
 from app.web.pages_data import TrackingData, by_token
 from app.web.public import choose_locale, html_response, not_found, render_tracking
@@ -33,6 +34,7 @@ def _foreign_origin(request: Request) -> bool:
 
 
 def back_to_page(request: Request, anchor: str) -> RedirectResponse:
+    memo_for(request.app.state).forget(request.path_params["token"])  # the shopper sees their change at once
     lang = request.query_params.get("lang")
     query = f"?{urlencode({'lang': lang})}" if lang else ""
     return RedirectResponse(f"/t/{request.path_params['token']}{query}#{anchor}", status_code=303)

@@ -18,12 +18,14 @@ class CachedPage:
 
 
 class PageCache:
+    """A least-recently-used map whose entries expire after `ttl` seconds (values must have a `born` time)."""
+
     def __init__(self, *, max_entries: int = 5000, ttl: float = 60.0) -> None:
         self.max_entries = max_entries
         self.ttl = ttl
-        self._entries: OrderedDict[tuple[Any, ...], CachedPage] = OrderedDict()
+        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
-    def get(self, key: tuple[Any, ...]) -> CachedPage | None:
+    def get(self, key: tuple[Any, ...]) -> Any | None:
         entry = self._entries.get(key)
         if entry is None:
             return None
@@ -33,7 +35,7 @@ class PageCache:
         self._entries.move_to_end(key)
         return entry
 
-    def put(self, key: tuple[Any, ...], entry: CachedPage) -> None:
+    def put(self, key: tuple[Any, ...], entry: Any) -> None:
         self._entries[key] = entry
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
@@ -48,4 +50,54 @@ def cache_for(state: Any) -> PageCache:
     if found is None:
         found = PageCache()
         state.page_cache = found
+    return found
+
+
+class VersionMemo:
+    """A token's page version remembered for `ttl` seconds, so a repeated view costs no query at all; writes made
+    through this process forget it at once, other processes' writes show within `ttl`."""
+
+    def __init__(self, *, ttl: float = 2.0, max_entries: int = 20_000) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[str, tuple[float, Any]] = {}
+
+    def get(self, token: str) -> Any | None:
+        found = self._entries.get(token)
+        if found is None or time.monotonic() - found[0] > self.ttl:
+            return None
+        return found[1]
+
+    def put(self, token: str, version: Any) -> None:
+        if len(self._entries) >= self.max_entries:
+            now = time.monotonic()
+            self._entries = {k: v for k, v in self._entries.items() if now - v[0] <= self.ttl}
+            if len(self._entries) >= self.max_entries:
+                self._entries.clear()
+        self._entries[token] = (time.monotonic(), version)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
+
+
+def memo_for(state: Any) -> VersionMemo:
+    found = getattr(state, "page_versions", None)
+    if found is None:
+        found = VersionMemo()
+        state.page_versions = found
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class CachedRecommendations:
+    products: tuple[Any, ...]
+    born: float = field(default_factory=time.monotonic)
+
+
+def recommendations_cache_for(state: Any) -> PageCache:
+    """An order's recommendations change with the catalogue, not with its parcels: kept a few minutes."""
+    found = getattr(state, "recommendations_cache", None)
+    if found is None:
+        found = PageCache(max_entries=20_000, ttl=300.0)
+        state.recommendations_cache = found
     return found

@@ -15,8 +15,8 @@ from starlette.routing import BaseRoute, Route
 from app.db import reading
 from app.i18n import from_accept_language, pick
 from app.models import Product
-from app.recommend import recommendations
-from app.web.page_cache import CachedPage, cache_for
+from app.recommend import Recommended, recommendations
+from app.web.page_cache import CachedPage, CachedRecommendations, cache_for, memo_for, recommendations_cache_for
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
@@ -51,12 +51,7 @@ async def render_tracking(
     """The page's HTML with a nonce placeholder, and the recommended product ids it shows."""
     engine = request.app.state.runtime.engine
     zone = zone_named(data.order.timezone or data.merchant.timezone)
-    recommended = []
-    if not limited:
-        async with reading(engine) as conn:
-            recommended = await recommendations(
-                conn, merchant_id=data.merchant.id, order_id=data.order.id, limit=RECOMMENDED
-            )
+    recommended = [] if limited else await order_recommendations(request, data.merchant.id, data.order.id)
     today = datetime.now(zone).date()
     window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
     context = tracking_context(
@@ -73,6 +68,17 @@ async def render_tracking(
     return html, tuple(r.product_id for r in recommended)
 
 
+async def order_recommendations(request: Request, merchant_id: int, order_id: int) -> list[Recommended]:
+    cache = recommendations_cache_for(request.app.state)
+    found = cache.get((merchant_id, order_id))
+    if found is None:
+        async with reading(request.app.state.runtime.engine) as conn:
+            picked = await recommendations(conn, merchant_id=merchant_id, order_id=order_id, limit=RECOMMENDED)
+        found = CachedRecommendations(tuple(picked))
+        cache.put((merchant_id, order_id), found)
+    return list(found.products)
+
+
 def html_response(request: Request, html: str, status_code: int = 200) -> Response:
     nonce = request.scope.get("csp_nonce", "")
     return Response(html.replace(NONCE_PLACEHOLDER, nonce), status_code, media_type="text/html")
@@ -81,9 +87,13 @@ def html_response(request: Request, html: str, status_code: int = 200) -> Respon
 async def tracking_page(request: Request) -> Response:
     token = request.path_params["token"]
     rt = request.app.state.runtime
-    version = await page_version(rt.engine, token)
+    memo = memo_for(request.app.state)
+    version = memo.get(token)
     if version is None:
-        return not_found(request)
+        version = await page_version(rt.engine, token)
+        if version is None:
+            return not_found(request)
+        memo.put(token, version)
     request.scope["frame_ancestors"] = version.frame_ancestors
     locale = choose_locale(request, version.order_locale, version.shop_locale)
     cache = cache_for(request.app.state)
