@@ -1,7 +1,9 @@
-"""The demo shop: a branded merchant with ~20 orders on the sandbox carrier, at every stage of delivery."""
+"""The demo shop: a branded merchant with ~20 orders on the sandbox carrier at every stage of delivery, a console
+owner, a catalogue with recommendation rules, save offers and a delivered history."""
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import writing
+from app.demo_catalog import OWNER_EMAIL, seed_catalogue, seed_history, seed_owner
 from app.ingest.schemas import AddressIn, CustomerIn, ItemIn, ShipmentIn
 from app.ingest.shipments import create_shipment
 from app.models import ApiKey, Merchant
@@ -54,6 +57,8 @@ class DemoShop:
     merchant_id: int
     api_key: str | None
     links: list[tuple[str, str, str]]  # (order number, scenario title, tracking url)
+    owner_email: str = ""
+    owner_password: str = ""  # new at every start of the demo
 
 
 async def seed_demo(engine: AsyncEngine, *, base_url: str, secret_key: str, speed: float) -> DemoShop:
@@ -72,6 +77,9 @@ async def seed_demo(engine: AsyncEngine, *, base_url: str, secret_key: str, spee
                     merchant_id=merchant_id, name="demo", prefix=prefix, key_hash=digest, created_at=datetime.now(UTC)
                 )
             )
+        owner_password = await seed_owner(conn, int(merchant_id))
+        await seed_catalogue(conn, int(merchant_id), base_url)
+        await seed_history(conn, int(merchant_id), secret_key)
     now = datetime.now(UTC)
     links = []
     for serial, (scenario, hours, name, locale, city, postal, items) in enumerate(DEMO_ORDERS, start=1):
@@ -81,18 +89,17 @@ async def seed_demo(engine: AsyncEngine, *, base_url: str, secret_key: str, spee
             order_number=order_number,
             tracking_number=make_number(scenario, started, serial),
             carrier="sandbox",
-            customer=CustomerIn(
-                name=name, email=f"{name.split()[0].lower()}@example.com", locale=locale, timezone="Europe/Paris"
-            ),
+            customer=CustomerIn(name=name, email=_demo_email(name), locale=locale, timezone="Europe/Paris"),
             address=AddressIn(city=city, postal_code=postal, country="FR"),
             items=[
-                ItemIn(title=PRODUCTS[p], sku=p.upper(), image_url=f"{base_url}/static/demo/{p}.svg") for p in items
+                ItemIn(title=PRODUCTS[p], sku=p.upper(), product_id=p, image_url=f"{base_url}/static/demo/{p}.svg")
+                for p in items
             ],
             promised_by=(started + timedelta(hours=72 / speed)).date() if speed < 24 else date.today(),
         )
         made = await _create_once(engine, int(merchant_id), data, secret_key)
         links.append((order_number, SCENARIOS[scenario].title, f"{base_url}/t/{made}"))
-    return DemoShop(int(merchant_id), api_key, links)
+    return DemoShop(int(merchant_id), api_key, links, OWNER_EMAIL, owner_password)
 
 
 async def _create_once(engine: AsyncEngine, merchant_id: int, data: ShipmentIn, secret_key: str) -> str:
@@ -112,6 +119,12 @@ async def _create_once(engine: AsyncEngine, merchant_id: int, data: ShipmentIn, 
         return derive_token(secret_key, existing.ref, existing.token_version)
     made = await create_shipment(engine, merchant_id=merchant_id, data=data, secret_key=secret_key)
     return made.token
+
+
+def _demo_email(name: str) -> str:
+    """'Léa Dubois' → 'lea@example.com' (plain ASCII, as most mail systems still expect)."""
+    first = unicodedata.normalize("NFKD", name.split()[0]).encode("ascii", "ignore").decode()
+    return f"{first.lower()}@example.com"
 
 
 def _merchant(base_url: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ FAKE_TWILIO = ("ACdemo0000000000000000000000000000", "demo-auth-token", "+150055
 
 
 def run_demo(settings: Settings, *, port: int, smtp_port: int) -> None:
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # the SMTP catcher logs every recipient address
     upgrade(settings.database_url)
     settings = settings.model_copy(
         update={
@@ -67,6 +68,12 @@ def _print_welcome(settings: Settings, shop, smtp_port: int) -> None:  # type: i
         "",
         f"Mail caught by the local SMTP server (127.0.0.1:{smtp_port}): {base}/_demo/mail/",
         f"SMS caught by the local fake Twilio API:                  {base}/_demo/sms/",
+    ]
+    lines += [
+        "",
+        f"Merchant console: {base}/console/  (sign in as {shop.owner_email}, password {shop.owner_password};",
+        "  a new password is made each time the demo starts)",
+        f"Shop lookup form: {base}/lumiere/track",
     ]
     if shop.api_key:
         lines.append(f"API key of the demo shop (shown once): {shop.api_key}")
