@@ -73,8 +73,16 @@ class CarrierAdapter:
     async def track(self, numbers: Sequence[str]) -> list[TrackResult]:
         size = self.batch_size
         batches = [list(numbers[i : i + size]) for i in range(0, len(numbers), size)]
-        chunks = await asyncio.gather(*(self._track_guarded(batch) for batch in batches))
-        return [result for chunk in chunks for result in chunk]
+        pending = iter(batches)
+        results: list[TrackResult] = []
+
+        async def worker() -> None:
+            # A few workers pulling batches, not a task per batch: 500 one-number calls make 16 tasks, not 500.
+            for batch in pending:
+                results.extend(await self._track_guarded(batch))
+
+        await asyncio.gather(*(worker() for _ in range(min(self.max_concurrency, len(batches)))))
+        return results
 
     async def _track_guarded(self, batch: list[str]) -> list[TrackResult]:
         async with self._slots:

@@ -122,3 +122,20 @@ async def test_slow_carrier_times_out_and_keeps_state(runtime, clock, sandbox_ur
     assert (await poll_once(runtime, now=clock.now)).errors == {"unavailable": 1}
     row = await shipment_row(runtime.engine, shipment_id)
     assert row.status == "in_transit" and "timed out" in row.last_error and row.next_poll_at > clock.now
+
+
+async def test_a_reply_with_nothing_new_only_moves_the_schedule(runtime, clock) -> None:
+    shipment_id = await in_transit_shipment(runtime, clock)
+    before = await shipment_row(runtime.engine, shipment_id)
+    events_before = len(await events_of(runtime.engine, shipment_id))
+
+    # 11 h in (last scan at 10 h, the next at 22 h): due again after ~3 h, when the carrier repeats what it said.
+    clock.now = before.next_poll_at + timedelta(minutes=1)
+    report = await poll_once(runtime, now=clock.now)
+    after = await shipment_row(runtime.engine, shipment_id)
+    assert report.claimed == 1 and report.errors == {} and report.status_changes == 0
+    assert after.next_poll_at > clock.now and after.lease_until is None
+    assert after.updated_at == before.updated_at  # nothing about the shipment changed
+    unchanged = ("status", "substatus", "last_event_at", "estimate_earliest", "estimate_latest", "status_changed_at")
+    assert all(getattr(after, name) == getattr(before, name) for name in unchanged)
+    assert len(await events_of(runtime.engine, shipment_id)) == events_before

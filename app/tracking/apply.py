@@ -56,6 +56,10 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
     if new is not old and not new.terminal and newest and now - newest > SILENT_EXPIRES:
         new = Status.EXPIRED
     estimate = result.estimate
+    next_at = next_poll(new, now=now, created_at=ship.created_at, last_event_at=newest, speed=speed)
+    if _no_news(ship, result, new, newest):
+        # Nothing the carrier said is new: only the schedule moves (and the lease ends); updated_at stays.
+        return {"b_id": ship.id, "next_poll_at": next_at, "lease_until": None}, new
     row = {
         "b_id": ship.id,
         "status": new.value,
@@ -68,7 +72,7 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
         "delivered_at": result.delivered_at or ship.delivered_at,
         "signed_by": result.signed_by,
         "last_event_at": newest,
-        "next_poll_at": next_poll(new, now=now, created_at=ship.created_at, last_event_at=newest, speed=speed),
+        "next_poll_at": next_at,
         "lease_until": None,
         "poll_failures": 0,
         "last_error": "",
@@ -76,6 +80,21 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
         "updated_at": now,
     }
     return row, new
+
+
+def _no_news(ship: Any, result: TrackResult, new: Status, newest: datetime | None) -> bool:
+    """The reply repeats what is stored: same status, no newer scan, same estimate, and no failure to clear."""
+    estimate = result.estimate
+    return (
+        new.value == ship.status
+        and newest == ship.last_event_at
+        and ship.poll_failures == 0
+        and ship.not_found_since is None
+        and (estimate is None or (estimate.earliest, estimate.latest) == (ship.estimate_earliest, ship.estimate_latest))
+        and result.service in ("", ship.service)
+        and result.delivered_at in (None, ship.delivered_at)
+        and not result.signed_by
+    )
 
 
 def _event_rows(ship: Any, carrier: str, result: TrackResult, now: datetime) -> list[dict[str, Any]]:
@@ -205,12 +224,13 @@ async def _write(
 ) -> None:
     table = Shipment.__table__
     by_id = table.c.id == bindparam("b_id")
-    changed = [r for r in ok_rows if "status_changed_at" in r]
-    unchanged = [r for r in ok_rows if "status_changed_at" not in r]
-    for rows in (changed, unchanged, error_rows):
-        if rows:
-            columns = {k: bindparam(k) for k in rows[0] if k != "b_id"}
-            await conn.execute(update(table).where(by_id).values(columns), rows)
+    # One executemany per column set: status changes, other news, schedule-only rows, errors.
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in (*ok_rows, *error_rows):
+        shapes.setdefault(tuple(row), []).append(row)
+    for keys, rows in shapes.items():
+        columns = {k: bindparam(k) for k in keys if k != "b_id"}
+        await conn.execute(update(table).where(by_id).values(columns), rows)
     events = await _unstored(conn, events)
     if events:
         stmt = insert_for(conn, TrackingEvent.__table__).on_conflict_do_nothing(
