@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
-from app.ingest.schemas import Strict
+from app.ingest.schemas import Strict, WholeInt
 from app.integrations.outbound import queue_event
 from app.models import Order, Shipment, SurveyResponse
 
@@ -18,7 +18,7 @@ SURVEY, SHIP, ORD = SurveyResponse.__table__, Shipment.__table__, Order.__table_
 
 
 class FeedbackFields(Strict):
-    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (great)")
+    rating: WholeInt = Field(ge=1, le=5, description="1 (bad) to 5 (great)")
     comment: str = Field(default="", max_length=2000)
 
 

@@ -5,36 +5,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, WithJsonSchema, field_validator
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
-from app.ingest.schemas import URL, Amount, Strict, amount_cents, check_amount
+from app.ingest.schemas import NOT_BLANK, URL, Amount, Strict, amount_cents
 from app.models import Product
 
 PRODUCT = Product.__table__
-HANDLE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+HANDLE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,23}$")
+Handle = Annotated[str, WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9_-]{0,23}\s*$"})]
 
 
 class ProductFields(Strict):
-    """A product's fields; `collections` are lower-case handles (letters, digits, '-' and '_')."""
+    """A product's fields; `collections` are handles (letters, digits, '-' and '_'), stored lower-case."""
 
-    title: str = Field(min_length=1, max_length=300)
+    title: str = Field(min_length=1, max_length=300, json_schema_extra=NOT_BLANK)
     url: str = Field(min_length=1, max_length=500, pattern=URL)
     sku: str = Field(default="", max_length=64)
     image_url: str = Field(default="", max_length=500, pattern=URL)
     price: Amount = Field(default=0, description="cents (integer) or a decimal string")
     currency: str = Field(default="", pattern=r"^([A-Za-z]{3})?$", description="ISO 4217 code")
-    collections: list[str] = Field(default_factory=list, max_length=20)
+    collections: list[Handle] = Field(default_factory=list, max_length=20, description="handles, at most 20")
     active: bool = True
-
-    @field_validator("price")
-    @classmethod
-    def _price(cls, value: int | str) -> int | str:
-        return check_amount(value)
 
     @field_validator("collections")
     @classmethod
@@ -42,9 +38,7 @@ class ProductFields(Strict):
         handles = [handle.strip().lower() for handle in value]
         bad = next((h for h in handles if not HANDLE.match(h)), None)
         if bad is not None:
-            raise ValueError(f"{bad!r} is not a handle (1-64 lower-case letters, digits, '-' or '_')")
-        if len(",".join(handles)) > 500:
-            raise ValueError("too long together (500 characters at most)")
+            raise ValueError(f"{bad!r} is not a handle (1-24 letters, digits, '-' or '_')")
         return list(dict.fromkeys(handles))
 
 

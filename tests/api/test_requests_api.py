@@ -51,7 +51,7 @@ async def test_body_errors_415_413_400_and_422(shop: Shop, runtime) -> None:
         "total": "12.345",
         "customer": {"email": "nope", "locale": "french"},
         "items": [{"title": "Vase", "quantity": "2"}, {"quantity": 0}],
-        "placed_at": "1900-01-01T00:00:00Z",
+        "placed_at": "2026-13-01T00:00:00Z",
         "colour": "red",
     }
     invalid = await shop.post("/api/v1/orders", json=wrong)
@@ -69,7 +69,7 @@ async def test_body_errors_415_413_400_and_422(shop: Shop, runtime) -> None:
         "colour",
     }
     assert reasons["customer.locale"] == "must look like 'fr' or 'fr-CA'"
-    assert reasons["placed_at"] == "must be between 1970-01-01 and 2100-12-31"
+    assert "valid datetime" in reasons["placed_at"]
     assert "decimal string" in reasons["total"] and "valid integer" in reasons["items.0.quantity"]
     nul = await shop.post("/api/v1/orders", json={**ORDER, "customer": {"name": "a\x00b"}})
     assert nul.status_code == 422 and nul.json()["errors"] == [

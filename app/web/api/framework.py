@@ -67,6 +67,7 @@ class Operation:
     idempotent: bool = False
     tag: str = ""
     errors: dict[int, str] = field(default_factory=dict)  # what the handler itself may answer
+    example: dict[str, Any] | None = None  # a request body that succeeds (documented; sent by the schema tests)
 
     @property
     def error_codes(self) -> dict[int, str]:

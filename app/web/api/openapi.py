@@ -33,7 +33,7 @@ def _parameters(op: Operation, defs: dict[str, Any], names: dict[type[BaseModel]
     params: list[dict[str, Any]] = []
     for name, kind in op.path_ids.items():
         schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID} if kind == "int" else {"type": "string"}
-        params.append({"name": name, "in": "path", "required": True, "schema": schema})
+        params.append({"name": name, "in": "path", "required": True, "schema": schema, "example": 1})
     if op.query is not None:
         model = defs[names[op.query]]
         for name, schema in model["properties"].items():
@@ -77,6 +77,8 @@ def _operation(op: Operation, refs: dict[Any, dict[str, Any]], defs: dict[str, A
     }
     if op.body is not None:
         spec["requestBody"] = {"required": True, "content": _json(refs[(op.body, "validation")])}
+        if op.example is not None:
+            spec["requestBody"]["content"]["application/json"]["example"] = op.example
     return spec
 
 

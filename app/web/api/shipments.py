@@ -144,6 +144,11 @@ operations = [
         "Create a shipment (and its order when the number is new); carrier detected when omitted",
         {201: ("created", ShipmentDetail), 200: ("this shop already has the tracking number", ShipmentDetail)},
         body=ShipmentIn,
+        example={
+            "order_number": "1001",
+            "tracking_number": "1Z999AA10123456784",
+            "customer": {"email": "a@example.com"},
+        },
         idempotent=True,
         tag="shipments",
     ),
