@@ -33,6 +33,7 @@ from sqlmodel import SQLModel
 
 from app.analytics.charts import CHARTS
 from app.analytics.filters import Filters
+from app.analytics.sql import prepare
 from app.db import make_engine, reading
 from app.models import (
     ANALYTICS_INDEXES,
@@ -140,7 +141,7 @@ class Generated:
                 channel = "sms" if rng.random() < 0.2 else "email"
                 state = rng.choices(("sent", "failed", "pending"), (95, 3, 2))[0]
                 self.notifications.append((note_id, 1, order_id, trigger, channel, "x@example.com",
-                                           f"b{note_id}", state, "{}"))  # fmt: skip
+                                           f"b{note_id}", state, "{}", placed + timedelta(days=1)))  # fmt: skip
                 for kind, share in (("open", 0.4), ("click", 0.1), ("delivered", 0.1 if channel == "sms" else 0)):
                     if rng.random() < share:
                         self.message_events.append((len(self.message_events) + 1, 1, note_id, kind, placed))
@@ -218,6 +219,7 @@ class Generated:
                         "dedupe_key",
                         "state",
                         "context",
+                        "created_at",
                     ],
                 ),
                 self.notifications,
@@ -294,6 +296,7 @@ async def time_chart(engine: AsyncEngine, name: str, f: Filters, runs: int) -> f
     query = CHARTS[name]
     times = []
     async with reading(engine) as conn:
+        await prepare(conn)
         for attempt in range(runs + 1):
             started = time.perf_counter()
             await query(conn, f)
@@ -354,7 +357,7 @@ async def bench_sqlite(data: Generated, runs: int, baseline: bool) -> tuple[dict
 
 
 async def bench_postgres(
-    url: str, data: Generated, runs: int, baseline: bool
+    url: str, data: Generated, runs: int, baseline: bool, keep: bool = False
 ) -> tuple[dict[Any, float], dict[Any, float]]:
     schema = f"bench_{uuid.uuid4().hex[:10]}"
     admin = make_engine(url)
@@ -370,8 +373,11 @@ async def bench_postgres(
         return await measure(engine, runs, baseline)
     finally:
         await engine.dispose()
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        if keep:
+            print(f"kept schema {schema}")
+        else:
+            async with admin.begin() as conn:
+                await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
 
 
@@ -401,6 +407,7 @@ def main(argv: list[str] | None = None) -> None:
                         "postgresql+asyncpg://postgres@127.0.0.1:5432/test"))  # fmt: skip
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL schema (printed) for EXPLAIN")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     data = Generated(args.shipments)
@@ -408,7 +415,7 @@ def main(argv: list[str] | None = None) -> None:
     chosen = [d.strip() for d in args.databases.split(",") if d.strip()]
     runners: dict[str, Callable[[], Any]] = {
         "sqlite": lambda: bench_sqlite(data, args.runs, not args.no_baseline),
-        "postgres": lambda: bench_postgres(args.postgres, data, args.runs, not args.no_baseline),
+        "postgres": lambda: bench_postgres(args.postgres, data, args.runs, not args.no_baseline, args.keep),
     }
     for database in chosen:
         indexed, without = asyncio.run(runners[database]())

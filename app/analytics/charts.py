@@ -14,6 +14,7 @@ from app.analytics.impact import holdout_impact
 from app.analytics.ontime import on_time
 from app.analytics.problems import problems_per_carrier, stuck_shipments
 from app.analytics.recommendations import recommendations
+from app.analytics.sql import prepare
 from app.analytics.table import ChartTable
 from app.analytics.transit import transit_times
 from app.analytics.visits import page_visits
@@ -39,10 +40,12 @@ CHARTS: dict[str, ChartQuery] = {
 
 async def chart(engine: AsyncEngine, name: str, f: Filters) -> ChartTable:
     async with reading(engine) as conn:
+        await prepare(conn)
         return await CHARTS[name](conn, f)
 
 
 async def dashboard(engine: AsyncEngine, f: Filters) -> dict[str, ChartTable]:
     """All charts, read on one connection."""
     async with reading(engine) as conn:
+        await prepare(conn)
         return {name: await query(conn, f) for name, query in CHARTS.items()}

@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import cohort
+from app.analytics.sql import cohort, recorded_since
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import MessageEvent, Notification, Suppression
 
@@ -74,7 +74,7 @@ async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
             _count_if(_has_event(m, "click")).label("clicked"),
         )
         .select_from(NOTE.join(orders, orders.c.id == NOTE.c.order_id))
-        .where(NOTE.c.merchant_id == m)
+        .where(NOTE.c.merchant_id == m, NOTE.c.created_at >= recorded_since(f))
         .group_by(NOTE.c.trigger, NOTE.c.channel)
         .order_by(NOTE.c.trigger, NOTE.c.channel)
     )

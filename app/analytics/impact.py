@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, cohort
+from app.analytics.sql import ORDER, cohort, recorded_since
 from app.analytics.stats import Difference, Moments, mean_difference, proportion_difference
 from app.analytics.table import N_, ChartTable, Column
 from app.models import PageEvent, SurveyResponse
@@ -46,7 +46,13 @@ async def _visits(conn: AsyncConnection, f: Filters) -> dict[bool, Moments]:
         select(orders.c.holdout, func.count(VIEW.c.id).label("views"))
         .select_from(
             orders.outerjoin(
-                VIEW, and_(VIEW.c.order_id == orders.c.id, VIEW.c.merchant_id == f.merchant_id, VIEW.c.kind == "view")
+                VIEW,
+                and_(
+                    VIEW.c.order_id == orders.c.id,
+                    VIEW.c.merchant_id == f.merchant_id,
+                    VIEW.c.kind == "view",
+                    VIEW.c.created_at >= recorded_since(f),
+                ),
             )
         )
         .group_by(orders.c.id, orders.c.holdout)

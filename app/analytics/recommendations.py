@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, cohort, within_days_after
+from app.analytics.sql import ORDER, cohort, recorded_since, within_days_after
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent, Product
 
@@ -38,7 +38,11 @@ async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]
             func.sum(case((EVENT.c.kind == "rec_click", 1), else_=0)).label("clicks"),
         )
         .select_from(EVENT.join(orders, orders.c.id == EVENT.c.order_id))
-        .where(EVENT.c.merchant_id == f.merchant_id, EVENT.c.kind.in_(("rec_impression", "rec_click")))
+        .where(
+            EVENT.c.merchant_id == f.merchant_id,
+            EVENT.c.kind.in_(("rec_impression", "rec_click")),
+            EVENT.c.created_at >= recorded_since(f),
+        )
         .group_by(EVENT.c.product_id)
     )
     return {
@@ -63,7 +67,12 @@ async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int]
                 ),
             )
         )
-        .where(EVENT.c.merchant_id == f.merchant_id, EVENT.c.kind == "rec_click", orders.c.customer_email != "")
+        .where(
+            EVENT.c.merchant_id == f.merchant_id,
+            EVENT.c.kind == "rec_click",
+            EVENT.c.created_at >= recorded_since(f),
+            orders.c.customer_email != "",
+        )
         .distinct()
     )
     per_product: dict[Any, set[int]] = defaultdict(set)

@@ -20,6 +20,8 @@ INDEXES = (
     ("ix_page_event_order_kind", "page_event", ["order_id", "kind"]),
     ("ix_message_event_notification_kind", "message_event", ["notification_id", "kind"]),
     ("ix_tracking_event_status_shipment", "tracking_event", ["status", "shipment_id"]),
+    ("ix_shipment_merchant_created", "shipment", ["merchant_id", "created_at"]),
+    ("ix_notification_merchant_created", "notification", ["merchant_id", "created_at"]),
 )
 
 
