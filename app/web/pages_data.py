@@ -3,6 +3,7 @@ shopper's own requests (Core queries, one connection)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,21 +30,34 @@ class TrackingData:
     feedback: Any = None  # the shopper's delivery feedback, if given
 
 
-async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
+async def by_token(engine: AsyncEngine, token: str, merchants: MerchantCache | None = None) -> TrackingData | None:
+    """The page's data in four or five queries: the order's shipments (this one found by its token's hash), the
+    order, its items, this shipment's events, the shopper's requests, and feedback once delivered."""
     if not looks_like_token(token):
         return None
+    digest = token_hash(token)
+    order_of_token = select(SH.c.order_id).where(SH.c.token_hash == digest).scalar_subquery()
     async with reading(engine) as conn:
-        shipment = (await conn.execute(select(SH).where(SH.c.token_hash == token_hash(token)))).first()
+        query = select(SH).where(SH.c.order_id == order_of_token).order_by(SH.c.id)
+        shipments = list((await conn.execute(query)).all())
+        shipment = next((s for s in shipments if s.token_hash == digest), None)
         if shipment is None:
             return None
-        return await _gather(conn, shipment)
+        siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == shipment.merchant_id]
+        return await _gather(conn, shipment, siblings, merchants)
 
 
-async def _gather(conn: AsyncConnection, shipment: Any) -> TrackingData:
+async def _gather(
+    conn: AsyncConnection, shipment: Any, siblings: list[Any] | None = None, merchants: MerchantCache | None = None
+) -> TrackingData:
     order = (
         await conn.execute(select(ORD).where(ORD.c.id == shipment.order_id, ORD.c.merchant_id == shipment.merchant_id))
     ).one()
-    merchant = (await conn.execute(select(M).where(M.c.id == shipment.merchant_id))).one()
+    merchant = merchants.get(shipment.merchant_id) if merchants else None
+    if merchant is None:
+        merchant = (await conn.execute(select(M).where(M.c.id == shipment.merchant_id))).one()
+        if merchants:
+            merchants.put(merchant)
     items = list((await conn.execute(select(LI).where(LI.c.order_id == order.id).order_by(LI.c.id))).all())
     events = list(
         (
@@ -52,15 +66,9 @@ async def _gather(conn: AsyncConnection, shipment: Any) -> TrackingData:
             )
         ).all()
     )
-    siblings = list(
-        (
-            await conn.execute(
-                select(SH)
-                .where(SH.c.order_id == order.id, SH.c.merchant_id == merchant.id, SH.c.id != shipment.id)
-                .order_by(SH.c.id)
-            )
-        ).all()
-    )
+    if siblings is None:
+        query = select(SH).where(SH.c.order_id == order.id, SH.c.merchant_id == merchant.id, SH.c.id != shipment.id)
+        siblings = list((await conn.execute(query.order_by(SH.c.id))).all())
     requests = list(
         (
             await conn.execute(
@@ -68,12 +76,35 @@ async def _gather(conn: AsyncConnection, shipment: Any) -> TrackingData:
             )
         ).all()
     )
-    feedback = (
-        await conn.execute(
-            select(SR).where(SR.c.order_id == order.id, SR.c.merchant_id == merchant.id, SR.c.kind == "feedback")
-        )
-    ).first()
+    feedback = None
+    if shipment.status == "delivered":
+        query = select(SR).where(SR.c.order_id == order.id, SR.c.merchant_id == merchant.id, SR.c.kind == "feedback")
+        feedback = (await conn.execute(query)).first()
     return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
+
+
+class MerchantCache:
+    """Shop rows for `ttl` seconds: branding changes reach pages within that time (the rendered page cache keeps a
+    page a minute anyway)."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._rows: dict[int, tuple[float, Any]] = {}
+
+    def get(self, merchant_id: int) -> Any | None:
+        found = self._rows.get(merchant_id)
+        return found[1] if found and time.monotonic() - found[0] <= self.ttl else None
+
+    def put(self, row: Any) -> None:
+        self._rows[int(row.id)] = (time.monotonic(), row)
+
+
+def merchants_for(state: Any) -> MerchantCache:
+    found = getattr(state, "merchant_rows", None)
+    if found is None:
+        found = MerchantCache()
+        state.merchant_rows = found
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from app.web.page_cache import CachedPage, CachedRecommendations, cache_for, mem
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
-from app.web.pages_data import TrackingData, by_token, page_version
+from app.web.pages_data import TrackingData, by_token, merchants_for, page_version
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
@@ -100,7 +100,7 @@ async def tracking_page(request: Request) -> Response:
     key = (version.shipment_id, version.version, locale, request.query_params.get("lang", ""))
     entry = cache.get(key)
     if entry is None:
-        data = await by_token(rt.engine, token)
+        data = await by_token(rt.engine, token, merchants_for(request.app.state))
         if data is None:
             return not_found(request)
         html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})
