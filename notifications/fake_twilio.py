@@ -16,6 +16,7 @@ import logging
 import re
 import secrets
 from collections import deque
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -74,6 +75,13 @@ class FakeTwilioState:
     callbacks: list[dict[str, Any]] = field(default_factory=list)
     faults: deque[Fault] = field(default_factory=deque)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # One client for every status callback: a client per message costs more CPU than the send it reports on.
+    callback_client: httpx.AsyncClient | None = None
+
+    def http(self) -> httpx.AsyncClient:
+        if self.callback_client is None:
+            self.callback_client = httpx.AsyncClient(timeout=5.0)
+        return self.callback_client
 
     def add_faults(self, fault: Fault, count: int) -> None:
         self.faults.extend([fault] * count)
@@ -206,18 +214,18 @@ async def _post_callback(client: httpx.AsyncClient, url: str, params: dict[str, 
 
 async def _deliver(state: FakeTwilioState, message: dict[str, Any], url: str) -> None:
     """Walk the message through sent → delivered, telling the callback URL at each step."""
-    async with httpx.AsyncClient(timeout=5.0) as client:
-        for status in ("sent", "delivered"):
-            message["status"] = status
-            entry: dict[str, Any] = {"sid": message["sid"], "url": url, "status": status}
-            try:
-                params = _callback_params(message, status)
-                entry["http_status"] = await _post_callback(client, url, params, state.auth_token)
-            except httpx.HTTPError as exc:
-                # Real Twilio logs a failed callback (error 11200) and carries on; so does the fake.
-                entry["error"] = repr(exc)
-                log.info("status callback to %s failed: %r", url, exc)
-            state.callbacks.append(entry)
+    client = state.http()
+    for status in ("sent", "delivered"):
+        message["status"] = status
+        entry: dict[str, Any] = {"sid": message["sid"], "url": url, "status": status}
+        try:
+            params = _callback_params(message, status)
+            entry["http_status"] = await _post_callback(client, url, params, state.auth_token)
+        except httpx.HTTPError as exc:
+            # Real Twilio logs a failed callback (error 11200) and carries on; so does the fake.
+            entry["error"] = repr(exc)
+            log.info("status callback to %s failed: %r", url, exc)
+        state.callbacks.append(entry)
 
 
 def _schedule_callbacks(state: FakeTwilioState, message: dict[str, Any], url: str) -> None:
@@ -331,6 +339,15 @@ def create_fake_twilio_app(account_sid: str, auth_token: str) -> Starlette:
         Route("/_control/requests", list_requests, methods=["GET"]),
         Route("/", inbox_page, methods=["GET"]),
     ]
-    app = Starlette(routes=routes)
-    app.state.fake = FakeTwilioState(account_sid=account_sid, auth_token=auth_token)
+    state = FakeTwilioState(account_sid=account_sid, auth_token=auth_token)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        yield
+        await state.drain()
+        if state.callback_client is not None:
+            await state.callback_client.aclose()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.fake = state
     return app

@@ -26,7 +26,7 @@ log = logging.getLogger("ordertrail.dispatch")
 
 Checkpoint = Callable[[str], None]
 # Requests in flight per channel and tick: email is bounded by its connection pool; an HTTP API is not.
-IN_FLIGHT = {"sms": 16}
+IN_FLIGHT = {"sms": 32}
 
 
 def _no_checkpoint(_stage: str) -> None:

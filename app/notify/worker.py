@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import os
 import signal
+from collections.abc import Callable
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -64,14 +65,18 @@ async def open_rows(rt: Runtime) -> int:
         return int((await conn.execute(query)).scalar_one())
 
 
-async def run(limit: int, drain: bool) -> None:
+def announce_ready() -> None:
+    print("ready", flush=True)  # lets a supervisor time its signal from here
+
+
+async def run(limit: int, drain: bool, on_ready: Callable[[], None] = announce_ready) -> None:
     settings = Settings()
     rt = Runtime.create(settings)
     rt.channels.update(channels(settings))
     stage = os.environ.get("ORDERTRAIL_DISPATCH_CRASH_AT", "")
     checkpoint = crash_checkpoint(stage) if stage in STAGES else (lambda _stage: None)
     lease = timedelta(seconds=float(os.environ.get("ORDERTRAIL_DISPATCH_LEASE_SECONDS", "300")))
-    print("ready", flush=True)  # lets a supervisor (or the crash test) time its signal from here
+    on_ready()
     try:
         while True:
             report = await dispatch_once(rt, limit=limit, checkpoint=checkpoint, lease=lease)
@@ -84,11 +89,15 @@ async def run(limit: int, drain: bool) -> None:
         await rt.close()
 
 
+def parser() -> argparse.ArgumentParser:
+    found = argparse.ArgumentParser(prog="python -m app.notify.worker")
+    found.add_argument("--limit", type=int, default=200, help="rows claimed per tick")
+    found.add_argument("--drain", action="store_true", help="exit once no row is pending or in flight")
+    return found
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m app.notify.worker")
-    parser.add_argument("--limit", type=int, default=200, help="rows claimed per tick")
-    parser.add_argument("--drain", action="store_true", help="exit once no row is pending or in flight")
-    args = parser.parse_args()
+    args = parser().parse_args()
     asyncio.run(run(args.limit, args.drain))
 
 

@@ -5,12 +5,12 @@ kill fell between the provider's acceptance and the commit. SQLite file shared b
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import random
 import re
 import secrets
 import signal
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,7 +27,6 @@ from notifications.mail_catcher import MailCatcher, start_smtp
 from tests.factories import make_merchant
 from tests.servers import free_port, serve
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "crash-test-token"
 MESSAGE_ID = re.compile(r"<n(\d+)\.")
 
@@ -49,18 +48,35 @@ class Rig:
         return got
 
     async def worker(self, *extra: str, crash_at: str = "", kill_after: float | None = None) -> int:
+        """Run one dispatcher process to its end (or kill it `kill_after` seconds after it is ready)."""
         env = {**self.env, "ORDERTRAIL_DISPATCH_CRASH_AT": crash_at}
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "app.notify.worker", *extra, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE
-        )
-        assert proc.stdout is not None
-        await asyncio.wait_for(proc.stdout.readline(), 60)  # "ready": imports done, about to claim
+        ready = WORKERS.Event()
+        proc = WORKERS.Process(target=run_worker, args=(env, list(extra), ready))
+        proc.start()
+        assert await asyncio.to_thread(ready.wait, 60)  # imports done, about to claim
         if kill_after is not None:
-            try:
-                await asyncio.wait_for(asyncio.shield(proc.wait()), kill_after)
-            except TimeoutError:
-                proc.send_signal(signal.SIGKILL)
-        return await asyncio.wait_for(proc.wait(), 60)
+            await asyncio.to_thread(proc.join, kill_after)
+            if proc.exitcode is None:
+                proc.kill()
+        await asyncio.to_thread(proc.join, 60)
+        assert proc.exitcode is not None, "the dispatcher process did not finish"
+        return proc.exitcode
+
+
+# Worker processes are forked from a server that has imported the dispatcher once: a separate process per run
+# (SIGKILL hits only it) without paying the imports for each of the many runs.
+WORKERS = multiprocessing.get_context("forkserver")
+WORKERS.set_forkserver_preload(["app.notify.worker"])
+
+
+def run_worker(env: dict[str, str], argv: list[str], ready: Any) -> None:
+    """The body of `python -m app.notify.worker`, in a forked process with the rig's environment."""
+    os.environ.clear()
+    os.environ.update(env)
+    from app.notify import worker
+
+    args = worker.parser().parse_args(argv)
+    asyncio.run(worker.run(args.limit, args.drain, on_ready=ready.set))
 
 
 @pytest.fixture
