@@ -87,6 +87,8 @@ async def test_idle_and_absolute_timeouts_end_the_session(client, runtime) -> No
         await conn.execute(update(table).values(last_seen_at=now, expires_at=now - timedelta(seconds=1)))
     expired = await client.post("/console/language", data={"locale": "en", "csrf_token": csrf})
     assert expired.headers["location"].startswith("/console/login")
+    await sign_in(client, runtime.engine, merchant_id)
+    assert len(await _session_rows(runtime.engine)) == 1  # dead sessions are purged at the next sign-in
 
 
 async def test_missing_or_wrong_csrf_token_is_403_with_reason(client, runtime) -> None:
@@ -156,3 +158,17 @@ async def test_fetch_metadata_decides_for_browsers(client, runtime) -> None:
         refused = await client.post("/console/language", data=data, headers={"Sec-Fetch-Site": site})
         assert refused.status_code == 403 and "another site" in refused.text
     assert (await client.post("/console/language", data=data, headers={"Origin": "null"})).status_code == 403
+
+
+async def test_console_speaks_french_after_the_switch(client, runtime) -> None:
+    login = await client.get("/console/login", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    assert "Connectez-vous à votre boutique" in login.text and 'lang="fr"' in login.text
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    data = {"locale": "fr", "csrf_token": csrf, "next": "/console/team"}
+    switched = await client.post("/console/language", data=data)
+    assert switched.headers["location"] == "/console/team"
+    page = await client.get("/console/branding")
+    assert "Identité visuelle et page de suivi" in page.text and "Se déconnecter" in page.text
+    refused = await client.post("/console/api-keys", data={"name": ""})
+    assert refused.status_code == 403 and "jeton de sécurité" in refused.text

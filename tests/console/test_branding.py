@@ -123,3 +123,39 @@ async def test_text_fields_are_inert_in_console_previews_page_and_email(client, 
     for frame in re.findall(r'srcdoc="([^"]*)"', page.text):
         inner = html.unescape(frame)  # what the frame's document parses
         assert "<script>alert(1)" not in inner and "<img src=x" not in inner and "&lt;script&gt;" in inner
+
+
+async def test_payloads_saved_in_the_console_are_inert_on_the_tracking_page_and_in_the_sent_email(
+    client, runtime
+) -> None:
+    from types import SimpleNamespace
+
+    from app.notify import compose
+    from tests.factories import add_shipment
+
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    data = {
+        **GOOD,
+        "name": "Shop " + XSS,
+        "announcement": XSS,
+        "link_label_0": "<svg onload=alert(3)>",
+        "csrf_token": csrf,
+    }
+    assert (await client.post("/console/branding", data=data)).status_code == 303
+    made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, "SBDL29000000123")
+    page = await client.get(f"/t/{made.token}")
+    assert page.status_code == 200
+    for raw in ("<script>alert(1)", "<img src=x", "<svg onload"):
+        assert raw not in page.text, raw
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    shop = await _merchant(runtime.engine, merchant_id)
+    row = SimpleNamespace(id=1, merchant_id=merchant_id, order_id=made.order_id, shipment_id=made.shipment_id,
+                          trigger="shipped", channel="email", recipient="alex@example.com", dedupe_key="x",
+                          context={})  # fmt: skip
+    loaded = await compose.load(runtime.engine, [row])
+    assert loaded.merchants[merchant_id].name == shop.name
+    spec = compose.email_spec(row, compose.context(row, loaded, runtime.settings), loaded, runtime.settings)
+    for raw in ("<script>alert(1)", "<img src=x"):
+        assert raw not in spec.html, raw
+    assert "&lt;script&gt;" in spec.html and "<script>alert(1)</script>" in spec.text  # plain text stays plain

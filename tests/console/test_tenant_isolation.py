@@ -24,6 +24,7 @@ from app.models import (
     Invitation,
     Product,
     RecommendationRule,
+    TemplateOverride,
     User,
     WebhookEndpoint,
 )
@@ -44,6 +45,7 @@ ID_PARAMS: dict[str, str] = {
     "product_id": "product",
     "rule_id": "rule",
     "request_id": "change_request",
+    "override_id": "template_override",
 }
 PREFIXED_ID_PARAMS: dict[tuple[str, str], str] = {
     ("/console/webhooks/", "id"): "webhook_endpoint",
@@ -162,6 +164,9 @@ async def shop_b_objects(runtime: Any) -> tuple[int, dict[str, int]]:
             conn, WebhookEndpoint, merchant_id=merchant_id, url="https://b.example/hook", secret=b"sealed"
         )
         ids["import_run"] = await _insert(conn, ImportRun, merchant_id=merchant_id, filename="b.csv")
+        ids["template_override"] = await _insert(
+            conn, TemplateOverride, merchant_id=merchant_id, trigger="shipped", channel="email", locale="en", body="B"
+        )
     return merchant_id, ids
 
 
@@ -177,6 +182,7 @@ async def snapshot(engine: Any, merchant_id: int) -> dict[str, Any]:
         ChangeRequest,
         WebhookEndpoint,
         ImportRun,
+        TemplateOverride,
     )
     state: dict[str, Any] = {}
     async with reading(engine) as conn:

@@ -17,7 +17,15 @@ from app.db import reading, writing
 from app.models import Invitation, Merchant, PasswordReset, User
 from app.security import csrf, throttle
 from app.security.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.security.sessions import ABSOLUTE_TIMEOUT, COOKIE, aware, end_session, end_user_sessions, start_session
+from app.security.sessions import (
+    ABSOLUTE_TIMEOUT,
+    COOKIE,
+    aware,
+    end_session,
+    end_user_sessions,
+    purge_expired,
+    start_session,
+)
 from app.security.tokens import token_hash
 from app.web.console.framework import (
     CONSOLE_LOCALES,
@@ -119,6 +127,7 @@ async def login(request: Request) -> Response:
     async with writing(engine) as conn:
         if old := request.cookies.get(COOKIE):
             await end_session(conn, old)  # rotate: a session id set before sign-in is never reused
+        await purge_expired(conn, now=now)
         await throttle.clear(conn, throttle.account_key(email))
         values: dict[str, Any] = {"last_login_at": now}
         if needs_rehash(user.password_hash):
