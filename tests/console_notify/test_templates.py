@@ -5,14 +5,18 @@ channel, another shop's override → 404, markup inert."""
 from __future__ import annotations
 
 import html
+import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
 from app.db import reading, writing
 from app.models import TemplateOverride
+from notifications.channels.sms import TwilioSmsChannel
+from notifications.fake_twilio import create_fake_twilio_app
 from tests.console_support import sign_in
 from tests.factories import make_merchant
+from tests.servers import serve
 
 KEY = {"trigger": "shipped", "channel": "email", "locale": "en", "audience": "any"}
 BODY = "Hello {{ first_name }}, order {{ order.number }} is with {{ carrier_name }}."
@@ -161,3 +165,34 @@ async def test_markup_in_a_template_is_inert_in_the_console(client, runtime) -> 
     await client.post("/console/notifications/template", data={**form, "action": "save"})
     editor = await client.get("/console/notifications/template", params=KEY)
     assert "<script>alert(1)" not in editor.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in editor.text
+
+
+async def test_sms_test_send_goes_through_the_twilio_channel_to_the_typed_number(client, runtime) -> None:
+    sid = "AC" + secrets.token_hex(16)
+    fake = create_fake_twilio_app(sid, "console-token")
+    async with serve(fake) as twilio:
+        runtime.channels["sms"] = TwilioSmsChannel(sid, "console-token", "+15005550006", api_base_url=twilio)
+        merchant_id, _ = await make_merchant(runtime.engine)
+        csrf = await sign_in(client, runtime.engine, merchant_id)
+        form = {**KEY, "channel": "sms", "body": "Hi {{ first_name }}, order {{ order.number }}", "csrf_token": csrf}
+        wrong = await client.post("/console/notifications/template", data={**form, "phone": "06 12", "action": "test"})
+        assert wrong.status_code == 400 and "Phone number: must be in international E.164 form" in wrong.text
+        assert 'value="06 12"' in wrong.text
+        sent = await client.post(
+            "/console/notifications/template", data={**form, "phone": "+1 415 555 2671", "action": "test"}
+        )
+        assert sent.status_code == 200, sent.text[-1500:]
+        assert "Test message sent to +14155552671." in sent.text
+        [logged] = fake.state.fake.messages
+        assert (logged["to"], logged["body"]) == ("+14155552671", "Hi Alex, order 1042")
+        await fake.state.fake.drain()
+
+
+async def test_email_preview_frame_keeps_its_styles_under_the_page_nonce(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    form = {**KEY, "body": BODY, "action": "preview", "csrf_token": csrf}
+    answer = await client.post("/console/notifications/template", data=form)
+    nonce = answer.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
+    frame = html.unescape(answer.text.split('id="preview-email" srcdoc="')[1].split('"></iframe>')[0])
+    assert f'<style nonce="{nonce}">' in frame and "Hello Alex, order 1042 is with UPS." in frame

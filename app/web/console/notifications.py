@@ -30,7 +30,7 @@ from app.web.console.framework import engine_of, not_found, page, render
 from notifications.base import EmailMessageSpec, SmsMessage
 from notifications.copy import CANCEL_REASONS as REASON_LABELS
 from notifications.phone import PhoneNumberError, to_e164
-from notifications.render import render_email, render_sms, text_to_html
+from notifications.render import environment, render_email, render_sms, text_to_html
 
 LOCALE_NAMES = {"en": "English", "fr": "Français", "de": "Deutsch", "es": "Español", "ja": "日本語", "ru": "Русский"}
 LOCALES = tuple(LOCALE_NAMES)
@@ -286,7 +286,14 @@ def rendered_preview(request: Request, draft: dict[str, str]) -> dict[str, str]:
         return {"subject": "", "text": text, "html": ""}
     own = {**ctx, "custom_html": text_to_html(body), "custom_text": body}
     custom = render_email(draft["trigger"], own, ctx["locale"])
-    return {"subject": subject or custom.subject, "text": custom.text, "html": custom.html}
+    return {"subject": subject or custom.subject, "text": custom.text, "html": custom.html, "own": own}
+
+
+def framed_email(request: Request, draft: dict[str, str], own: dict[str, Any]) -> str:
+    """The email's HTML for the preview frame: styles left in a <style> carrying the console page's CSP nonce
+    (the frame inherits the page's CSP, which refuses inlined style attributes)."""
+    html = environment(draft["locale"]).get_template(f"email/{draft['trigger']}.html").render(own)
+    return html.replace("<style>", f'<style nonce="{request.scope.get("csp_nonce", "")}">')
 
 
 async def _existing(request: Request, draft: dict[str, str]) -> Any | None:
@@ -306,6 +313,7 @@ def _editor(request: Request, draft: dict[str, str], status: int = 200, **extra:
         "variables": VARIABLES,
         "errors": {},
         "preview": None,
+        "framed": "",
         "template_error": "",
         "sent": "",
         "send_error": "",
@@ -346,9 +354,11 @@ async def template_submit(request: Request) -> Response:
         await _save_override(request, draft)
         query = "&".join(f"{k}={draft[k]}" for k in ("trigger", "channel", "locale", "audience"))
         return RedirectResponse(f"/console/notifications/template?{query}&saved=1", status_code=303)
+    own = preview.pop("own", None)
     if action == "test":
         return await _test_send(request, draft, preview, str(form.get("phone", "")), row)
-    return _editor(request, draft, preview=preview, saved_row=row)
+    framed = framed_email(request, draft, own) if own is not None else ""
+    return _editor(request, draft, preview=preview, framed=framed, saved_row=row)
 
 
 async def _save_override(request: Request, draft: dict[str, str]) -> None:
@@ -378,7 +388,10 @@ async def _test_send(
             sender_name=merchant.sender_name or merchant.name,
             reply_to=merchant.reply_to or merchant.support_email,
         )
-        result = await runtime.channels["email"].send(spec)
+        channel = runtime.channels.get("email")
+        if channel is None:
+            return _editor(request, draft, 400, send_error="email is not configured on this installation", **shown)
+        result = await channel.send(spec)
         target = request.state.user.email
     else:
         channel = runtime.channels.get("sms")
