@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
@@ -38,10 +38,11 @@ UNSUBSCRIBE_COLUMNS = [
 ]
 
 
-def _has_event(merchant_id: int, *kinds: str) -> Any:
-    return exists().where(
-        EVENT.c.notification_id == NOTE.c.id, EVENT.c.merchant_id == merchant_id, EVENT.c.kind.in_(kinds)
-    )
+EVENT_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
+
+
+def _flag(condition: Any) -> Any:
+    return func.max(case((condition, 1), else_=0))
 
 
 def _count_if(condition: Any) -> Any:
@@ -58,9 +59,29 @@ def _finish(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def _event_flags(f: Filters) -> Any:
+    """Per notification with events since the range began: 1/0 flags for each kind of event."""
+    return (
+        select(
+            EVENT.c.notification_id,
+            _flag(EVENT.c.kind.in_(("bounced", "undelivered"))).label("undelivered"),
+            _flag(EVENT.c.kind == "delivered").label("delivered"),
+            _flag(EVENT.c.kind == "open").label("opened"),
+            _flag(EVENT.c.kind == "click").label("clicked"),
+        )
+        .where(
+            EVENT.c.merchant_id == f.merchant_id,
+            EVENT.c.kind.in_(EVENT_KINDS),
+            EVENT.c.created_at >= recorded_since(f),
+        )
+        .group_by(EVENT.c.notification_id)
+        .subquery("flags")
+    )
+
+
 async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
     orders = cohort(f)
-    m = f.merchant_id
+    flags = _event_flags(f)
     query = (
         select(
             NOTE.c.trigger,
@@ -68,13 +89,15 @@ async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
             _count_if(NOTE.c.state.in_(("pending", "sending"))).label("queued"),
             _count_if(NOTE.c.state == "sent").label("sent"),
             _count_if(NOTE.c.state == "failed").label("failed"),
-            _count_if(_has_event(m, "bounced", "undelivered")).label("undelivered"),
-            _count_if(_has_event(m, "delivered")).label("delivered"),
-            _count_if(_has_event(m, "open")).label("opened"),
-            _count_if(_has_event(m, "click")).label("clicked"),
+            func.sum(flags.c.undelivered).label("undelivered"),
+            func.sum(flags.c.delivered).label("delivered"),
+            func.sum(flags.c.opened).label("opened"),
+            func.sum(flags.c.clicked).label("clicked"),
         )
-        .select_from(NOTE.join(orders, orders.c.id == NOTE.c.order_id))
-        .where(NOTE.c.merchant_id == m, NOTE.c.created_at >= recorded_since(f))
+        .select_from(
+            NOTE.join(orders, orders.c.id == NOTE.c.order_id).outerjoin(flags, flags.c.notification_id == NOTE.c.id)
+        )
+        .where(NOTE.c.merchant_id == f.merchant_id, NOTE.c.created_at >= recorded_since(f))
         .group_by(NOTE.c.trigger, NOTE.c.channel)
         .order_by(NOTE.c.trigger, NOTE.c.channel)
     )
