@@ -17,9 +17,6 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
     ("ix_shop_order_merchant_placed", "shop_order", ["merchant_id", "placed_at"]),
-    ("ix_page_event_order_kind", "page_event", ["order_id", "kind"]),
-    ("ix_message_event_notification_kind", "message_event", ["notification_id", "kind"]),
-    ("ix_tracking_event_status_shipment", "tracking_event", ["status", "shipment_id"]),
     ("ix_shipment_merchant_created", "shipment", ["merchant_id", "created_at"]),
     ("ix_notification_merchant_created", "notification", ["merchant_id", "created_at"]),
 )
