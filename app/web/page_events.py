@@ -1,11 +1,13 @@
 """Page analytics without slowing the page: views, impressions and clicks are queued in memory and written in
-batches by a background task (one multi-row insert per flush)."""
+batches by a background task (one multi-row insert per flush). A visitor's repeated views and impressions of the
+same page within a minute (reloads, live refreshes) count once."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +18,8 @@ from app.models import PageEvent
 
 log = logging.getLogger(__name__)
 PE = PageEvent.__table__
+REPEATS_COUNT_ONCE = {"view", "rec_impression"}
+REPEAT_WINDOW = 60.0  # seconds
 
 
 def visitor_of(secret: str, ip: str, user_agent: str) -> str:
@@ -32,6 +36,7 @@ class PageEventQueue:
         self.max_pending = max_pending
         self._pending: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
+        self._seen: dict[tuple[Any, ...], float] = {}  # (kind, shipment, product, visitor) → when counted
 
     def record(
         self,
@@ -45,6 +50,8 @@ class PageEventQueue:
     ) -> None:
         if len(self._pending) >= self.max_pending:
             return  # the database is far behind: drop analytics rather than grow without bound
+        if kind in REPEATS_COUNT_ONCE and self._repeat((kind, shipment_id, product_id, visitor)):
+            return
         self._pending.append(
             {
                 "merchant_id": merchant_id,
@@ -58,6 +65,15 @@ class PageEventQueue:
         )
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _repeat(self, key: tuple[Any, ...]) -> bool:
+        now = time.monotonic()
+        if now - self._seen.get(key, -REPEAT_WINDOW) < REPEAT_WINDOW:
+            return True
+        if len(self._seen) > 100_000:
+            self._seen = {k: t for k, t in self._seen.items() if now - t < REPEAT_WINDOW}
+        self._seen[key] = now
+        return False
 
     async def flush(self) -> int:
         batch, self._pending = self._pending, []

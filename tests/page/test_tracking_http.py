@@ -149,9 +149,8 @@ async def test_page_views_are_recorded_in_the_background(runtime, clock, shop: S
 
     made = await at_state(runtime, clock, shop, "in_transit")
     async with httpx.AsyncClient(base_url=site) as http:
-        for _ in range(3):
-            assert (await http.get(f"/t/{made.token}")).status_code == 200
-    import asyncio
+        for agent in ("phone", "phone", "laptop", "phone"):  # a reload within a minute counts once
+            assert (await http.get(f"/t/{made.token}", headers={"user-agent": agent})).status_code == 200
 
     table = PageEvent.__table__
     for _ in range(40):
@@ -161,7 +160,8 @@ async def test_page_views_are_recorded_in_the_background(runtime, clock, shop: S
                     select(func.count()).where(table.c.kind == "view", table.c.order_id == made.order_id)
                 )
             ).scalar()
-        if views == 3:
+        if views == 2:
             break
         await asyncio.sleep(0.1)
-    assert views == 3
+    await asyncio.sleep(0.2)
+    assert views == 2
