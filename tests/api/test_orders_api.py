@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.db import reading, writing
-from app.models import Notification, Order, WebhookDelivery, WebhookEndpoint
+from app.models import Merchant, Notification, NotificationRule, Order, WebhookDelivery, WebhookEndpoint
 from tests.api.conftest import Shop
 
 ORDER: dict[str, Any] = {
@@ -150,3 +150,28 @@ async def test_other_shops_orders_are_404_everywhere(shops: tuple[Shop, Shop], r
     async with reading(runtime.engine) as conn:
         row = (await conn.execute(select(Order.__table__).where(Order.__table__.c.id == order["id"]))).one()
     assert row.currency == "EUR" and row.cancelled_at is None
+
+
+async def test_new_orders_queue_the_confirmation_and_know_first_orders_and_holdout(shop: Shop, runtime) -> None:
+    async with writing(runtime.engine) as conn:  # 'order confirmed' is off until the shop turns it on
+        await conn.execute(
+            NotificationRule.__table__.insert().values(
+                merchant_id=shop.merchant_id, trigger="order_confirmed", channel="email", enabled=True
+            )
+        )
+    first = (await shop.post("/api/v1/orders", json=ORDER)).json()
+    later = {**ORDER, "number": "1002", "placed_at": "2026-03-02T10:00:00Z"}
+    second = (await shop.post("/api/v1/orders", json=later)).json()
+    assert (first["first_order"], second["first_order"]) == (True, False)
+    assert first["holdout"] is False
+    async with reading(runtime.engine) as conn:
+        triggers = await conn.execute(
+            select(Notification.__table__.c.order_id, Notification.__table__.c.trigger).where(
+                Notification.__table__.c.trigger == "order_confirmed"
+            )
+        )
+        assert {row.order_id for row in triggers} == {first["id"], second["id"]}
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(Merchant.__table__).values(holdout_percent=100))
+    held = (await shop.post("/api/v1/orders", json={**ORDER, "number": "1003"})).json()
+    assert held["holdout"] is True

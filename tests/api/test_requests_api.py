@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import func, select, update
 
 from app.db import reading, writing
-from app.models import ApiKey, Order
+from app.models import ApiKey, IdempotencyRecord, Order
 from tests.api.conftest import Shop
 
 ORDER = {"number": "1001", "customer": {"email": "alex@example.com"}, "items": [{"title": "Vase"}]}
@@ -102,6 +102,18 @@ async def test_idempotency_key_replays_the_first_answer(shops: tuple[Shop, Shop]
     assert without.status_code == 409  # no key: a plain second create
     too_long = await shop.post("/api/v1/orders", json=ORDER, headers={"Idempotency-Key": "k" * 256})
     assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == "Idempotency-Key"
+
+
+async def test_a_key_older_than_a_day_starts_afresh(shop: Shop, runtime) -> None:
+    key = {"Idempotency-Key": "daily-sync"}
+    assert (await shop.post("/api/v1/orders", json=ORDER, headers=key)).status_code == 201
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            update(IdempotencyRecord.__table__).values(created_at=datetime.now(UTC) - timedelta(hours=25))
+        )
+    fresh = await shop.post("/api/v1/orders", json={**ORDER, "number": "1002"}, headers=key)
+    assert fresh.status_code == 201 and fresh.json()["number"] == "1002"
+    assert (await shop.post("/api/v1/orders", json={**ORDER, "number": "1002"}, headers=key)).json() == fresh.json()
 
 
 async def test_failed_creates_are_not_remembered(shop: Shop) -> None:

@@ -186,7 +186,7 @@ async def _execute(
     fingerprint = idempotency.fingerprint(op.method, request.url.path, body) if key else ""
     async with transaction as conn:
         if key:
-            stored = await idempotency.lookup(conn, merchant_id, key, fingerprint)
+            stored = await idempotency.lookup(conn, merchant_id, key, fingerprint, now)
             if stored is not None:
                 return stored
         reply = await op.handler(Call(request, merchant_id, conn, now, ids, query, body))

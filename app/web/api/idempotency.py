@@ -1,15 +1,15 @@
 """Idempotent creates: the first successful answer to an `Idempotency-Key` is stored with the request's
-fingerprint, in the same transaction as the create, and replayed for the same request."""
+fingerprint, in the same transaction as the create, and replayed for the same request for RETENTION."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -21,6 +21,7 @@ from app.web.api.errors import ApiError
 RECORD = IdempotencyRecord.__table__
 HEADER = "Idempotency-Key"
 MAX_KEY = 255
+RETENTION = timedelta(hours=24)  # long enough for any client's retries; a key older than this starts afresh
 
 
 def key_of(request: Request) -> str | None:
@@ -43,16 +44,20 @@ def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
     return hashlib.sha256(f"{method} {path}\n{content}".encode()).hexdigest()
 
 
-async def lookup(conn: AsyncConnection, merchant_id: int, key: str, digest: str) -> Response | None:
-    """The stored answer to replay, None for a new key; 422 when the key came with a different request."""
+async def lookup(conn: AsyncConnection, merchant_id: int, key: str, digest: str, now: datetime) -> Response | None:
+    """The stored answer to replay, None for a new (or expired) key; 422 when the key came with another request."""
     row = (
         await conn.execute(
-            select(RECORD.c.request_hash, RECORD.c.status_code, RECORD.c.body).where(
+            select(RECORD.c.id, RECORD.c.request_hash, RECORD.c.status_code, RECORD.c.body, RECORD.c.created_at).where(
                 RECORD.c.merchant_id == merchant_id, RECORD.c.key == key
             )
         )
     ).first()
     if row is None:
+        return None
+    created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    if now - created > RETENTION:
+        await conn.execute(delete(RECORD).where(RECORD.c.id == row.id))
         return None
     if row.request_hash != digest:
         raise ApiError(
