@@ -12,11 +12,21 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import reading, writing
 from app.models import ConsoleSession, User
-from app.security.passwords import hash_password
+from app.security import passwords
 from app.security.sessions import COOKIE, hash_session_id
 
 TEST_PASSWORD = "correct horse battery staple"
-_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once per test run
+_hashes: dict[int, str] = {}
+
+
+def hash_of_test_password() -> str:
+    """TEST_PASSWORD hashed once per hasher configuration (argon2 is slow on purpose)."""
+    key = id(passwords._hasher)
+    if key not in _hashes:
+        _hashes[key] = passwords.hash_password(TEST_PASSWORD)
+    return _hashes[key]
+
+
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -26,7 +36,11 @@ async def create_user(engine: AsyncEngine, merchant_id: int, *, role: str = "own
     async with writing(engine) as conn:
         await conn.execute(
             User.__table__.insert().values(
-                merchant_id=merchant_id, email=email, password_hash=_HASH, role=role, created_at=datetime.now(UTC)
+                merchant_id=merchant_id,
+                email=email,
+                password_hash=hash_of_test_password(),
+                role=role,
+                created_at=datetime.now(UTC),
             )
         )
     return email

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 
 from app.web.app import create_app
 from tests.servers import serve
@@ -25,6 +26,7 @@ async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
 
@@ -40,3 +42,11 @@ async def browser() -> AsyncIterator[object]:
         instance = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         yield instance
         await instance.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id with small cost parameters, so the many sign-ins here stay fast (production keeps the defaults)."""
+    from app.security import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", QUICK_HASHER)

@@ -52,7 +52,13 @@ PREFIXED_ID_PARAMS: dict[tuple[str, str], str] = {
     ("/console/imports/", "id"): "import_run",
 }
 # Parameters that name no stored object of a shop (a view, a file, a chart): given a harmless value.
-NON_ID_PARAMS: dict[str, str] = {"kind": "page", "chart": "funnel", "name": "0" * 24 + ".png", "token": "x" * 32}
+NON_ID_PARAMS: dict[str, str] = {
+    "kind": "page",
+    "chart": "funnel",
+    "name": "0" * 24 + ".png",
+    "token": "x" * 32,
+    "rest": "no-such-route",  # the API's catch-all 404
+}
 # Routes that are not scoped by a session or key, by design: each is protected by something else.
 NOT_SESSION_SCOPED = {
     "/u/{merchant_id}/{channel}/{token}": "HMAC-signed unsubscribe link",

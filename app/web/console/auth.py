@@ -16,7 +16,12 @@ from starlette.routing import BaseRoute, Route
 from app.db import reading, writing
 from app.models import Invitation, Merchant, PasswordReset, User
 from app.security import csrf, throttle
-from app.security.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.security.passwords import (
+    hash_password_off_loop,
+    needs_rehash,
+    password_problem,
+    verify_password_off_loop,
+)
 from app.security.sessions import (
     ABSOLUTE_TIMEOUT,
     COOKIE,
@@ -119,19 +124,21 @@ async def login(request: Request) -> Response:
             429,
             {"Retry-After": str(wait)},
         )
-    ok = verify_password(user.password_hash if user else None, password) and user and user.disabled_at is None
+    ok = await verify_password_off_loop(user.password_hash if user else None, password)
+    ok = ok and user is not None and user.disabled_at is None
     if not ok or user is None:
         async with writing(engine) as conn:
             await throttle.record_failure(conn, keys, now=now)
         return _render_anonymous(request, "console/login.html", {**context, "error": "Wrong email or password."}, 401)
+    rehashed = await hash_password_off_loop(password) if needs_rehash(user.password_hash) else None
     async with writing(engine) as conn:
         if old := request.cookies.get(COOKIE):
             await end_session(conn, old)  # rotate: a session id set before sign-in is never reused
         await purge_expired(conn, now=now)
         await throttle.clear(conn, throttle.account_key(email))
         values: dict[str, Any] = {"last_login_at": now}
-        if needs_rehash(user.password_hash):
-            values["password_hash"] = hash_password(password)
+        if rehashed:
+            values["password_hash"] = rehashed
         await conn.execute(update(User.__table__).where(U.id == user.id).values(**values))
         raw = await start_session(conn, user_id=user.id, merchant_id=user.merchant_id, now=now)
     response = RedirectResponse(next_path, status_code=303)
@@ -238,13 +245,13 @@ async def reset_password(request: Request) -> Response:
     if errors:
         return _render_anonymous(request, "console/reset_password.html", {"errors": errors}, 400)
     table = PasswordReset.__table__
+    new_hash = await hash_password_off_loop(str(form.get("password")))
     async with writing(engine_of(request)) as conn:
         used = await conn.execute(
             update(table).where(table.c.id == reset.id, table.c.used_at.is_(None)).values(used_at=now)
         )
         if used.rowcount != 1:
             return render(request, "console/reset_invalid.html", {}, status_code=404)
-        new_hash = hash_password(str(form.get("password")))
         await conn.execute(update(User.__table__).where(U.id == reset.user_id).values(password_hash=new_hash))
         await end_user_sessions(conn, reset.user_id)
         email = (await conn.execute(select(U.email).where(U.id == reset.user_id))).scalar_one()
@@ -293,6 +300,7 @@ async def accept_invitation(request: Request) -> Response:
     if errors:
         return _render_anonymous(request, "console/invite_accept.html", {**context, "errors": errors}, 400)
     table = Invitation.__table__
+    password_hash = await hash_password_off_loop(str(form.get("password")))
     async with writing(engine_of(request)) as conn:
         if (await conn.execute(select(U.id).where(U.email == invitation.email))).first():
             return _render_anonymous(
@@ -311,7 +319,7 @@ async def accept_invitation(request: Request) -> Response:
                 User.__table__.insert().values(
                     merchant_id=invitation.merchant_id,
                     email=invitation.email,
-                    password_hash=hash_password(str(form.get("password"))),
+                    password_hash=password_hash,
                     role=invitation.role,
                     locale=console_locale(request),
                     created_at=now,
