@@ -37,6 +37,7 @@ LOCALES = tuple(LOCALE_NAMES)
 AUDIENCES = ("any", "first", "returning")
 OFFER_KINDS = ("discount", "free_shipping", "priority_shipping", "similar_products", "swap", "contact")
 MAX_BODY = 5000
+BLANK_GIF = "data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"
 TEMPLATE = "console/notifications.html"
 EDITOR = "console/notifications_template.html"
 # Console names of the engine's triggers (the list itself is app.notify.rules.TRIGGERS).
@@ -292,7 +293,8 @@ def rendered_preview(request: Request, draft: dict[str, str]) -> dict[str, str]:
 def framed_email(request: Request, draft: dict[str, str], own: dict[str, Any]) -> str:
     """The email's HTML for the preview frame: styles left in a <style> carrying the console page's CSP nonce
     (the frame inherits the page's CSP, which refuses inlined style attributes)."""
-    html = environment(draft["locale"]).get_template(f"email/{draft['trigger']}.html").render(own)
+    quiet = {**own, "open_pixel": BLANK_GIF}  # looking at a preview is not an open
+    html = environment(draft["locale"]).get_template(f"email/{draft['trigger']}.html").render(quiet)
     return html.replace("<style>", f'<style nonce="{request.scope.get("csp_nonce", "")}">')
 
 
