@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,15 +28,16 @@ COMMENT_COLUMNS = [
 ]
 
 
-def _feedback(f: Filters) -> tuple[object, list[object]]:
+def _answers(f: Filters) -> tuple[Any, Any, list[Any]]:
+    """The filter's orders (with their number), survey answers joined to them, and the feedback conditions."""
     orders = cohort(f, ORDER.c.number)
     joined = RESPONSE.join(orders, orders.c.id == RESPONSE.c.order_id)
     where = [RESPONSE.c.merchant_id == f.merchant_id, RESPONSE.c.kind == "feedback", RESPONSE.c.rating.is_not(None)]
-    return (joined, orders), where
+    return orders, joined, where
 
 
 async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
-    (joined, _), where = _feedback(f)
+    _, joined, where = _answers(f)
     query = (
         select(RESPONSE.c.rating, func.count().label("responses"))
         .select_from(joined)
@@ -53,7 +56,7 @@ async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
 
 
 async def feedback_comments(conn: AsyncConnection, f: Filters) -> ChartTable:
-    (joined, orders), where = _feedback(f)
+    orders, joined, where = _answers(f)
     query = (
         select(RESPONSE.c.created_at, orders.c.number, RESPONSE.c.rating, RESPONSE.c.comment)
         .select_from(joined)
