@@ -28,7 +28,7 @@ def test_every_route_is_documented_and_nothing_else() -> None:
     served = {
         (method.lower(), route.path)
         for route in routes
-        if isinstance(route, Route) and route.path != "/api/v1/openapi.json"
+        if isinstance(route, Route) and route.path != "/api/v1/openapi.json" and "{rest:path}" not in route.path
         for method in route.methods or ()
         if method != "HEAD"
     }

@@ -81,6 +81,14 @@ async def test_body_errors_415_413_400_and_422(shop: Shop, runtime) -> None:
 async def test_wrong_method_is_405_with_the_allowed_ones(shop: Shop) -> None:
     answer = await shop.client.put("/api/v1/orders", headers={"Authorization": f"Bearer {shop.key}"})
     assert answer.status_code == 405 and set(answer.headers["allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    assert answer.json() == {"error": "PUT is not allowed here; use GET, HEAD, POST"}
+
+
+async def test_head_and_unknown_paths(shop: Shop) -> None:
+    head = await shop.client.head("/api/v1/orders", headers={"Authorization": f"Bearer {shop.key}"})
+    assert head.status_code == 200 and head.content == b""
+    unknown = await shop.get("/api/v1/ordres")
+    assert unknown.status_code == 404 and unknown.json() == {"error": "no such API path: /api/v1/ordres"}
 
 
 async def test_idempotency_key_replays_the_first_answer(shops: tuple[Shop, Shop], runtime) -> None:

@@ -12,11 +12,13 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import (
     content_type_conformance,
+    ignored_auth,
     negative_data_rejection,
     not_a_server_error,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from schemathesis.generation.modes import GenerationMode
 
@@ -28,6 +30,8 @@ CHECKS = [
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    ignored_auth,  # the same request without the key must get 401
+    unsupported_method,  # methods the document does not list get 405 with `Allow`
 ]
 # Per operation: valid requests, then invalid ones. Raise with ORDERTRAIL_SCHEMATHESIS_EXAMPLES for a longer run.
 EXAMPLES = int(os.environ.get("ORDERTRAIL_SCHEMATHESIS_EXAMPLES", "20"))
