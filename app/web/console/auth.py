@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 
 LOGIN_COOKIE = "ot_login"  # double-submit token for forms shown before there is a session
 RESET_VALID = timedelta(hours=1)
+RESET_EVERY = timedelta(minutes=1)
 U = User.__table__.c
 
 
@@ -211,6 +212,10 @@ async def _send_reset(rt: Any, email: str, locale: str) -> None:
         user = (await conn.execute(select(User.__table__).where(U.email == email))).first()
         if user is None or user.disabled_at is not None:
             return
+        resets = PasswordReset.__table__
+        recent = select(resets.c.id).where(resets.c.user_id == user.id, resets.c.created_at > now - RESET_EVERY)
+        if (await conn.execute(recent)).first():
+            return  # one email a minute at most, however often the form is sent
         raw = secrets.token_urlsafe(32)
         await conn.execute(
             PasswordReset.__table__.insert().values(
