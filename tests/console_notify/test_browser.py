@@ -1,9 +1,10 @@
-"""The notification wording editor in Chromium: pick a message, preview it, send a test to oneself, save."""
+"""The notification pages in Chromium: pick a message, preview it, send a test to oneself, save; axe-core clean."""
 
 from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import axe_violations
 from tests.console_support import TEST_PASSWORD, create_user
 from tests.factories import make_merchant
 
@@ -27,6 +28,7 @@ async def test_template_edit_preview_test_send_and_save(browser, base_url, runti
     await page.fill("#password", TEST_PASSWORD)
     await page.click("button[type=submit]")
     await page.wait_for_url(f"{base_url}/console/notifications")
+    assert await axe_violations(page) == []
 
     await page.select_option("#t-trigger", "delivered")
     await page.select_option("#t-locale", "fr")
@@ -38,6 +40,7 @@ async def test_template_edit_preview_test_send_and_save(browser, base_url, runti
     assert await page.locator("#preview-subject").inner_text() == "Livré, Alex !"
     frame = page.frame_locator("#preview-email")
     await frame.locator("text=Bonjour Alex, la commande 1042 est arrivée.").wait_for(timeout=5000)
+    assert await axe_violations(page) == []
 
     await page.click("button[value=test]")
     assert (await page.locator("#sent").inner_text()) == f"Test message sent to {email}."
