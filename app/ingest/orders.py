@@ -21,6 +21,7 @@ from app.integrations.outbound import queue_event
 from app.models import LineItem, Merchant, Order, Shipment
 from app.notify.orders import on_order_cancelled, on_order_created
 from app.security.tokens import derive_token, new_ref, token_hash
+from carriers.detect import detect
 
 ORD, ITEM, SH, MER = Order.__table__, LineItem.__table__, Shipment.__table__, Merchant.__table__
 ITEM_FIELDS = tuple(ItemIn.model_fields)
@@ -196,8 +197,6 @@ async def cancel_order(conn: AsyncConnection, *, merchant_id: int, order_id: int
 
 
 def detect_carrier(tracking_number: str) -> str:
-    from carriers.detect import detect
-
     found = detect(tracking_number)
     return found[0] if found else ""
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.db import reading, writing
-from app.ingest.orders import CarrierUnknown, add_shipment, cancel_order, holdout_for, upsert_order
+from app.ingest.orders import CarrierUnknown, add_shipment, cancel_order, find_order_id, holdout_for, upsert_order
 from app.ingest.schemas import OrderIn
 from app.models import LineItem, Order
 from tests.factories import make_merchant
@@ -20,6 +21,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def order(number: str = "1001", **fields: object) -> OrderIn:
     body: dict[str, object] = {
         "number": number,
+        "external_id": f"gid-{number}",
         "customer": {"name": "Alex Doe", "email": "Alex@Example.com", "locale": "fr"},
         "address": {"city": "Bordeaux", "postal_code": "33000", "country": "fr"},
         "total": "49.90",
@@ -121,3 +123,14 @@ async def test_add_shipment_detects_the_carrier_and_is_idempotent(engine) -> Non
             await add_shipment(conn, tracking_number="ZZZZZZZZ", carrier=None, **args)
         with pytest.raises(ValueError, match="6-40 letters"):
             await add_shipment(conn, tracking_number="no!", carrier="ups", **args)
+
+
+async def test_concurrent_creates_of_one_number_make_one_order(engine) -> None:
+    merchant_id, _ = await make_merchant(engine)
+    results = await asyncio.gather(*(upsert(engine, merchant_id, order("77")) for _ in range(4)))
+    assert sorted(r.created for r in results) == [False, False, False, True]
+    assert len({r.order_id for r in results}) == 1
+    async with reading(engine) as conn:
+        by_external_id = await find_order_id(conn, merchant_id=merchant_id, external_id="gid-77")
+        assert by_external_id == results[0].order_id
+        assert await find_order_id(conn, merchant_id=merchant_id, number="nope") is None
