@@ -3,8 +3,10 @@ substituted per response, and entries expire so time-dependent wording ("running
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,13 +56,37 @@ def cache_for(state: Any) -> PageCache:
 
 
 class VersionMemo:
-    """A token's page version remembered for `ttl` seconds, so a repeated view costs no query at all; writes made
-    through this process forget it at once, other processes' writes show within `ttl`."""
+    """A token's page version remembered for a blink (`ttl`, 50 ms): a burst of views of one page (a shared link,
+    a reload storm) costs one query, while a page viewed again after any real pause is always re-checked."""
 
-    def __init__(self, *, ttl: float = 2.0, max_entries: int = 20_000) -> None:
+    def __init__(self, *, ttl: float = 0.05, max_entries: int = 20_000) -> None:
         self.ttl = ttl
         self.max_entries = max_entries
         self._entries: dict[str, tuple[float, Any]] = {}
+        self._loading: dict[str, asyncio.Future[Any]] = {}
+
+    async def load(self, token: str, fetch: Callable[[], Awaitable[Any]]) -> Any:
+        """The remembered version, else one fetch shared by every request for this token that arrives meanwhile."""
+        found = self.get(token)
+        if found is not None:
+            return found
+        pending = self._loading.get(token)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._loading[token] = future
+        try:
+            version = await fetch()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs it as lost
+            raise
+        finally:
+            self._loading.pop(token, None)
+        if version is not None:
+            self.put(token, version)
+        future.set_result(version)
+        return version
 
     def get(self, token: str) -> Any | None:
         found = self._entries.get(token)

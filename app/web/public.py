@@ -87,13 +87,9 @@ def html_response(request: Request, html: str, status_code: int = 200) -> Respon
 async def tracking_page(request: Request) -> Response:
     token = request.path_params["token"]
     rt = request.app.state.runtime
-    memo = memo_for(request.app.state)
-    version = memo.get(token)
+    version = await memo_for(request.app.state).load(token, lambda: page_version(rt.engine, token))
     if version is None:
-        version = await page_version(rt.engine, token)
-        if version is None:
-            return not_found(request)
-        memo.put(token, version)
+        return not_found(request)
     request.scope["frame_ancestors"] = version.frame_ancestors
     locale = choose_locale(request, version.order_locale, version.shop_locale)
     cache = cache_for(request.app.state)
