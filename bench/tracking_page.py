@@ -175,8 +175,6 @@ def serve(db_path: Path, port: int, cache: bool) -> None:
     async def bare(request: object) -> PlainTextResponse:
         return PlainTextResponse("Hello, world!")
 
-    if os.environ.get("BENCH_SWITCH_INTERVAL"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH_INTERVAL"]))
     extra = [Mount("/bare", Starlette(routes=[Route("/", bare)]))]
     app = create_app(settings_for(db_path), extra_mounts=extra)
     if not cache:
