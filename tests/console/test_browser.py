@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,10 +15,10 @@ from tests.factories import make_merchant
 pytestmark = [pytest.mark.browser, pytest.mark.parametrize("database", ["sqlite"], indirect=True)]
 
 
-async def _signed_in_page(browser, base_url: str, runtime):  # type: ignore[no-untyped-def]
+async def _signed_in_page(browser, base_url: str, runtime, **options):  # type: ignore[no-untyped-def]
     merchant_id, _ = await make_merchant(runtime.engine)
     email = await create_user(runtime.engine, merchant_id)
-    page = await browser.new_page()
+    page = await (await browser.new_context(**options)).new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))
     await page.goto(f"{base_url}/console/branding")
@@ -114,3 +115,22 @@ async def test_api_key_lifecycle(browser, base_url, runtime) -> None:
     await row.locator("button", has_text="Revoke").click()
     await page.wait_for_url(f"{base_url}/console/api-keys")
     assert "revoked" in await page.locator("tr", has_text="Warehouse").inner_text()
+
+
+AXE = Path(__file__).resolve().parent.parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+async def test_console_pages_have_no_axe_violations(browser, base_url, runtime) -> None:
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci --prefix tests/browser)")
+    page, _ = await _signed_in_page(browser, base_url, runtime, bypass_csp=True)  # lets axe's script in
+    found = {}
+    for path in ("/console/branding", "/console/carriers", "/console/carriers/new?carrier=ups", "/console/api-keys",
+                 "/console/team", "/console/login?lang=fr"):  # fmt: skip
+        await page.goto(f"{base_url}{path}")
+        await page.add_script_tag(content=AXE.read_text())
+        result = await page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+        violations = [f"{v['id']}: {v['nodes'][0]['html'][:80]}" for v in result["violations"]]
+        if violations:
+            found[path] = violations
+    assert found == {}
