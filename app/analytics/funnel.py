@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import cohort, recorded_since
+from app.analytics.sql import cohort, is_postgres, recorded_in_range
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import MessageEvent, Notification, Suppression
 
@@ -59,7 +59,7 @@ def _finish(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _event_flags(f: Filters) -> Any:
+def _event_flags(conn: AsyncConnection, f: Filters) -> Any:
     """Per notification with events since the range began: 1/0 flags for each kind of event."""
     return (
         select(
@@ -72,16 +72,34 @@ def _event_flags(f: Filters) -> Any:
         .where(
             EVENT.c.merchant_id == f.merchant_id,
             EVENT.c.kind.in_(EVENT_KINDS),
-            EVENT.c.created_at >= recorded_since(f),
+            recorded_in_range(conn, EVENT.c.created_at, f),
         )
         .group_by(EVENT.c.notification_id)
         .subquery("flags")
     )
 
 
+def _has_event(f: Filters, *kinds: str) -> Any:
+    return exists().where(
+        EVENT.c.notification_id == NOTE.c.id, EVENT.c.merchant_id == f.merchant_id, EVENT.c.kind.in_(kinds)
+    )
+
+
+def _event_counts(conn: AsyncConnection, f: Filters, notes: Any) -> tuple[Any, list[Any]]:
+    """How many notifications had each kind of event. PostgreSQL aggregates the range's events once and joins
+    them; SQLite probes each notification's events by id, which its planner does best."""
+    names = ("undelivered", "delivered", "opened", "clicked")
+    if is_postgres(conn):
+        flags = _event_flags(conn, f)
+        joined = notes.outerjoin(flags, flags.c.notification_id == NOTE.c.id)
+        return joined, [func.sum(flags.c[name]).label(name) for name in names]
+    kinds = (("bounced", "undelivered"), ("delivered",), ("open",), ("click",))
+    return notes, [_count_if(_has_event(f, *k)).label(name) for name, k in zip(names, kinds, strict=True)]
+
+
 async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
     orders = cohort(f)
-    flags = _event_flags(f)
+    joined, event_counts = _event_counts(conn, f, NOTE.join(orders, orders.c.id == NOTE.c.order_id))
     query = (
         select(
             NOTE.c.trigger,
@@ -89,15 +107,10 @@ async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
             _count_if(NOTE.c.state.in_(("pending", "sending"))).label("queued"),
             _count_if(NOTE.c.state == "sent").label("sent"),
             _count_if(NOTE.c.state == "failed").label("failed"),
-            func.sum(flags.c.undelivered).label("undelivered"),
-            func.sum(flags.c.delivered).label("delivered"),
-            func.sum(flags.c.opened).label("opened"),
-            func.sum(flags.c.clicked).label("clicked"),
+            *event_counts,
         )
-        .select_from(
-            NOTE.join(orders, orders.c.id == NOTE.c.order_id).outerjoin(flags, flags.c.notification_id == NOTE.c.id)
-        )
-        .where(NOTE.c.merchant_id == f.merchant_id, NOTE.c.created_at >= recorded_since(f))
+        .select_from(joined)
+        .where(NOTE.c.merchant_id == f.merchant_id, recorded_in_range(conn, NOTE.c.created_at, f))
         .group_by(NOTE.c.trigger, NOTE.c.channel)
         .order_by(NOTE.c.trigger, NOTE.c.channel)
     )

@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, cohort, recorded_since
+from app.analytics.sql import ORDER, cohort, recorded_in_range
 from app.analytics.stats import Difference, Moments, mean_difference, proportion_difference
 from app.analytics.table import N_, ChartTable, Column
 from app.models import PageEvent, SurveyResponse
@@ -51,7 +51,7 @@ async def _visits(conn: AsyncConnection, f: Filters) -> dict[bool, Moments]:
                     VIEW.c.order_id == orders.c.id,
                     VIEW.c.merchant_id == f.merchant_id,
                     VIEW.c.kind == "view",
-                    VIEW.c.created_at >= recorded_since(f),
+                    recorded_in_range(conn, VIEW.c.created_at, f),
                 ),
             )
         )

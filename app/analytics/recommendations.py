@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, cohort, recorded_since, within_days_after
+from app.analytics.sql import ORDER, cohort, recorded_in_range, within_days_after
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent, Product
 
@@ -41,7 +41,7 @@ async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]
         .where(
             EVENT.c.merchant_id == f.merchant_id,
             EVENT.c.kind.in_(("rec_impression", "rec_click")),
-            EVENT.c.created_at >= recorded_since(f),
+            recorded_in_range(conn, EVENT.c.created_at, f),
         )
         .group_by(EVENT.c.product_id)
     )
@@ -70,7 +70,7 @@ async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int]
         .where(
             EVENT.c.merchant_id == f.merchant_id,
             EVENT.c.kind == "rec_click",
-            EVENT.c.created_at >= recorded_since(f),
+            recorded_in_range(conn, EVENT.c.created_at, f),
             orders.c.customer_email != "",
         )
         .distinct()

@@ -8,7 +8,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, cohort, recorded_since, utc_day
+from app.analytics.sql import ORDER, cohort, recorded_in_range, utc_day
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent
 
@@ -40,7 +40,7 @@ def _select(conn: AsyncConnection, f: Filters, by_day: bool) -> Any:
             EVENT.c.order_id == orders.c.id,
             EVENT.c.merchant_id == f.merchant_id,
             EVENT.c.kind == "view",
-            EVENT.c.created_at >= recorded_since(f),
+            recorded_in_range(conn, EVENT.c.created_at, f),
         ),
     )
     if not by_day:
