@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from carriers.status import Status
 from notifications.copy import N_
@@ -90,14 +89,6 @@ def progress(status: Status) -> Progress:
     if branch:
         steps = tuple((status.value, branch) if i == current else step for i, step in enumerate(STEPS))
     return Progress(current, TONE.get(status, "ok"), steps, status.value if branch else "")
-
-
-def is_late(status: Status, latest: date | None, promised: date | None, today: date) -> bool:
-    """Past the carrier's latest estimate (or the shop's promise when there is none) and not yet delivered."""
-    if status.terminal:
-        return False
-    deadline = latest or promised
-    return deadline is not None and today > deadline
 
 
 def first_name(full_name: str) -> str:
