@@ -48,7 +48,7 @@ def clean_logo(data: bytes) -> CleanLogo:
     if not data:
         raise LogoRejected("the file is empty")
     if len(data) > MAX_BYTES:
-        raise LogoRejected(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise LogoRejected("the file is larger than 2 MB")
     if _looks_like_markup(data):
         raise LogoRejected("SVG and other markup is not accepted (it can carry scripts); use PNG, JPEG or WebP")
     with warnings.catch_warnings():

@@ -85,3 +85,13 @@ async def test_upload_serves_png_from_our_origin_and_refuses_svg(client, runtime
         assert (await anonymous.get(f"/console/media/{merchant_id}/..%2F..%2Fsecret.png")).status_code == 404
     removed = await client.post("/console/branding/logo/remove", data={"csrf_token": csrf})
     assert removed.status_code == 303 and "logo-current" not in (await client.get("/console/branding")).text
+
+
+async def test_oversized_body_is_refused_before_it_is_read(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    huge = b"\x89PNG" + b"\x00" * (5 * 1024 * 1024)
+    answer = await client.post(
+        "/console/branding/logo", data={"csrf_token": csrf}, files={"logo": ("big.png", huge, "image/png")}
+    )
+    assert answer.status_code == 413 and "larger than the 4 MB limit" in answer.text

@@ -83,6 +83,8 @@ def page(*, owner_only: bool = False) -> Callable[[Endpoint], Endpoint]:
             request.state.user = user
             request.state.merchant = await _merchant(request, info.merchant_id)
             unsafe = request.method not in csrf.SAFE_METHODS
+            if unsafe and _declared_size(request) > MAX_UPLOAD_BYTES:
+                return too_large(request)
             if unsafe and (problem := await request_forgery_problem(request, user.csrf_token)):
                 return forbidden(request, problem)
             if owner_only and not user.is_owner:
@@ -126,6 +128,19 @@ async def request_forgery_problem(request: Request, expected_token: str) -> str 
     if not csrf.tokens_match(expected_token, presented):
         return "the form's security token is missing or out of date; reload the page and try again"
     return None
+
+
+def _declared_size(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def too_large(request: Request) -> HTMLResponse:
+    """Refused before reading the body: nothing this large is ever accepted by a console form."""
+    message = "the form is larger than the 4 MB limit"
+    return render(request, "console/base.html", {"error_title": "Too large", "error_message": message}, 413)
 
 
 def _is_form(request: Request) -> bool:
