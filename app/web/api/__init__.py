@@ -5,8 +5,9 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from app.web.api import feedback, orders, products, shipments
-from app.web.api.framework import Operation, build_routes
+from app.web.api.framework import Operation
 from app.web.api.openapi import serve_document
+from app.web.api.router import build_routes
 
 OPERATIONS: list[Operation] = [*orders.operations, *shipments.operations, *products.operations, *feedback.operations]
 

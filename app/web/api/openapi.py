@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from app.web.api.errors import ErrorOut
-from app.web.api.framework import MAX_ID, Operation
+from app.web.api.framework import Operation
 from app.web.api.idempotency import HEADER, MAX_KEY
+from app.web.api.inputs import MAX_ID
 
 REF = "#/components/schemas/{model}"
 SECURITY = [{"bearer": []}, {"apiKeyHeader": []}]
@@ -31,8 +32,8 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _parameters(op: Operation, defs: dict[str, Any], names: dict[type[BaseModel], str]) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = []
-    for name, kind in op.path_ids.items():
-        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID} if kind == "int" else {"type": "string"}
+    for name in op.path_ids:
+        schema = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
         params.append({"name": name, "in": "path", "required": True, "schema": schema, "example": 1})
     if op.query is not None:
         model = defs[names[op.query]]

@@ -111,23 +111,23 @@ async def list_orders(call: Call) -> Reply:
 
 
 async def get_one(call: Call) -> Reply:
-    return Reply(200, await load_detail(call, int(call.ids["order_id"])))
+    return Reply(200, await load_detail(call, call.ids["order_id"]))
 
 
 async def change(call: Call) -> Reply:
-    row = await _order_row(call, int(call.ids["order_id"]))
+    row = await _order_row(call, call.ids["order_id"])
     await update_order(call.conn, merchant_id=call.merchant_id, order_id=row.id, data=call.body, now=call.now, row=row)
     return Reply(200, await load_detail(call, row.id))
 
 
 async def cancel(call: Call) -> Reply:
-    row = await _order_row(call, int(call.ids["order_id"]))
+    row = await _order_row(call, call.ids["order_id"])
     await cancel_order(call.conn, merchant_id=call.merchant_id, order_id=row.id, reason=call.body.reason, now=call.now)
     return Reply(200, await load_detail(call, row.id))
 
 
 async def feedback(call: Call) -> Reply:
-    row = await _order_row(call, int(call.ids["order_id"]))
+    row = await _order_row(call, call.ids["order_id"])
     made = await record_feedback(
         call.conn, merchant_id=call.merchant_id, order_id=row.id, data=call.body, source="api", now=call.now
     )
@@ -139,7 +139,7 @@ def feedback_select() -> Any:
     return select(SURVEY, ORD.c.number.label("order_number")).join(ORD, ORD.c.id == SURVEY.c.order_id)
 
 
-ORDER_ID = {"order_id": "int"}
+ORDER_ID = ("order_id",)
 operations = [
     Operation(
         "POST",

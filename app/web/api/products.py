@@ -55,16 +55,16 @@ async def list_products(call: Call) -> Reply:
 
 
 async def get_one(call: Call) -> Reply:
-    return Reply(200, ProductOut.of(await _row(call, int(call.ids["product_id"]))))
+    return Reply(200, ProductOut.of(await _row(call, call.ids["product_id"])))
 
 
 async def deactivate(call: Call) -> Reply:
-    row = await _row(call, int(call.ids["product_id"]))
+    row = await _row(call, call.ids["product_id"])
     await deactivate_product(call.conn, merchant_id=call.merchant_id, external_id=row.external_id, now=call.now)
     return Reply(200, ProductOut.of(await _row(call, row.id)))
 
 
-PRODUCT_ID = {"product_id": "int"}
+PRODUCT_ID = ("product_id",)
 operations = [
     Operation(
         "POST",

@@ -133,7 +133,7 @@ async def list_shipments(call: Call) -> Reply:
 
 
 async def get_one(call: Call) -> Reply:
-    return Reply(200, await load_detail(call, int(call.ids["shipment_id"])))
+    return Reply(200, await load_detail(call, call.ids["shipment_id"]))
 
 
 operations = [
@@ -167,7 +167,7 @@ operations = [
         get_one,
         "Read a shipment with its events",
         {200: ("the shipment", ShipmentDetail)},
-        path_ids={"shipment_id": "int"},
+        path_ids=("shipment_id",),
         tag="shipments",
     ),
 ]
