@@ -172,3 +172,14 @@ async def test_console_speaks_french_after_the_switch(client, runtime) -> None:
     assert "Identité visuelle et page de suivi" in page.text and "Se déconnecter" in page.text
     refused = await client.post("/console/api-keys", data={"name": ""})
     assert refused.status_code == 403 and "jeton de sécurité" in refused.text
+
+
+async def test_reflected_input_in_error_messages_is_escaped(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    data = {"locale": "en", "csrf_token": csrf}
+    evil = await client.post("/console/language", data=data, headers={"Origin": "https://<script>alert(1)</script>"})
+    assert evil.status_code == 403 and "<script>alert(1)" not in evil.text and "&lt;script&gt;" in evil.text
+    bad_email = {"email": "<script>alert(2)</script>@x", "csrf_token": csrf}
+    invite = await client.post("/console/team/invite", data=bad_email)
+    assert invite.status_code == 400 and "<script>alert(2)" not in invite.text

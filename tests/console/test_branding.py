@@ -159,3 +159,32 @@ async def test_payloads_saved_in_the_console_are_inert_on_the_tracking_page_and_
     for raw in ("<script>alert(1)", "<img src=x"):
         assert raw not in spec.html, raw
     assert "&lt;script&gt;" in spec.html and "<script>alert(1)</script>" in spec.text  # plain text stays plain
+
+
+async def test_payloads_in_checked_fields_are_refused_by_name(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    checked = {
+        "slug": "Short name in links",
+        "website_url": "Website",
+        "primary_color": "Main colour",
+        "accent_color": "Accent colour",
+        "support_email": "Support email",
+        "support_phone": "Support phone",
+        "support_url": "Help centre address",
+        "support_chat_url": "Chat address",
+        "return_policy_url": "Return policy address",
+        "custom_domain": "Custom domain",
+        "frame_ancestors": "Sites allowed to embed the page",
+        "link_url_0": "Link 1",
+        "font": "Font",
+        "default_locale": "Default language",
+        "timezone": "Time zone",
+    }
+    for field, label in checked.items():
+        payload = "https://x.example/" + XSS if "url" in field else XSS
+        answer = await client.post("/console/branding", data={**GOOD, field: payload, "csrf_token": csrf})
+        assert answer.status_code == 400, field
+        assert f"{label}: " in html.unescape(answer.text), field
+        assert "<script>alert(1)" not in answer.text, field
+    assert (await _merchant(runtime.engine, merchant_id)).name == "Acme Shop"

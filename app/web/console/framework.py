@@ -26,6 +26,7 @@ from app.models import Merchant
 from app.security import csrf
 from app.security.sessions import COOKIE, SessionInfo, aware, find_session, needs_touch, touch_session
 from app.web.templating import render_page
+from notifications.render import translations
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
@@ -198,7 +199,11 @@ def render(request: Request, name: str, context: dict[str, Any], status_code: in
         "zone": _zone(merchant.timezone) if merchant is not None else ZoneInfo("UTC"),
         **context,
     }
-    response = render_page(request, name, full, locale=console_locale(request), status_code=status_code)
+    locale = console_locale(request)
+    # `_()` output is trusted by Jinja (never escaped); messages that may quote what was typed go through `tr`,
+    # which translates to a plain string that autoescaping then escapes.
+    full["tr"] = translations(locale).gettext
+    response = render_page(request, name, full, locale=locale, status_code=status_code)
     response.headers["cache-control"] = "no-store"
     return response
 
