@@ -6,12 +6,18 @@ from __future__ import annotations
 import re
 
 from app.models import Merchant
+from app.web.console.framework import NAV
 from tests.console_support import sign_in
 from tests.factories import make_merchant
 
 NOT_SETTINGS = {"id", "created_at"}
 # Columns set through a widget whose form field has another name.
-FORM_FIELDS = {"logo_url": "logo", "header_links": "link_label_0"}
+FORM_FIELDS = {
+    "logo_url": "logo",
+    "header_links": "link_label_0",
+    "shopify_domain": "domain",  # imports page, Shopify connection
+    "shopify_secret": "secret",
+}
 NOTIFICATION_COLUMNS = {
     "sender_name", "reply_to", "sms_from_number", "quiet_hours_start", "quiet_hours_end", "daily_message_cap",
     "coalesce_minutes", "not_shipped_days", "delay_hours", "feedback_days",
@@ -35,3 +41,12 @@ async def test_every_branding_setting_has_a_field(client, runtime) -> None:
     mine = set(Merchant.model_fields) - NOT_SETTINGS - NOTIFICATION_COLUMNS - SHOPIFY_COLUMNS
     missing = sorted(c for c in mine if FORM_FIELDS.get(c, c) not in names)
     assert missing == []
+
+
+async def test_every_shop_setting_has_a_field_on_some_console_page(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    await sign_in(client, runtime.engine, merchant_id)
+    names = await form_fields(client, [path for path, _ in NAV])
+    columns = set(Merchant.model_fields) - NOT_SETTINGS
+    missing = sorted(c for c in columns if FORM_FIELDS.get(c, c) not in names)
+    assert missing == [], f"settings no console page can change: {missing}"
