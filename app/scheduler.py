@@ -18,7 +18,7 @@ from app.notify.dispatcher import dispatch_once
 from app.notify.timed import run_timed_triggers
 from app.runtime import Runtime
 from app.tracking.poller import poll_once
-from app.tracking.push import process_inbox
+from app.tracking.push import cleanup_inbox, process_inbox
 
 log = logging.getLogger("ordertrail.scheduler")
 
@@ -84,4 +84,7 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(counted("outbound webhooks", deliver_once), "interval", seconds=5, id="webhooks")
     scheduler.add_job(counted("shopify inbox", process_inbox_once), "interval", seconds=2, id="shopify")
     scheduler.add_job(counted("estimate refits", lambda rt: refit(rt.engine)), "interval", minutes=10, id="estimates")
+    scheduler.add_job(
+        counted("carrier push cleanup", lambda rt: cleanup_inbox(rt.engine, datetime.now(UTC))), "interval", hours=1
+    )
     return scheduler
