@@ -53,6 +53,7 @@ async def test_a_number_that_exists_is_409_naming_the_order(shop: Shop) -> None:
     again = await shop.post("/api/v1/orders", json={**ORDER, "total": 100})
     assert again.status_code == 409
     assert f"id {first['id']}" in again.json()["error"] and "PATCH" in again.json()["error"]
+    assert (await shop.get(f"/api/v1/orders/{first['id']}")).json()["total_cents"] == 4990  # left as it was
 
 
 async def test_list_filters_and_cursor_pages(shop: Shop) -> None:

@@ -75,19 +75,12 @@ async def load_detail(call: Call, order_id: int) -> OrderDetail:
 
 async def create(call: Call) -> Reply:
     data: OrderIn = call.body
-    existing = (
-        await call.conn.execute(
-            select(ORD.c.id).where(ORD.c.merchant_id == call.merchant_id, ORD.c.number == data.number)
-        )
-    ).scalar()
-    if existing is None:
-        made = await upsert_order(
-            call.conn, merchant_id=call.merchant_id, data=data, now=call.now, secret_key=call.settings.secret_key
-        )
-        if made.created:
-            return Reply(201, await load_detail(call, made.order_id))
-        existing = made.order_id  # a concurrent create got there first; raising rolls this call back
-    raise ApiError(409, f"order {data.number!r} already exists (id {existing}); change it with PATCH")
+    made = await upsert_order(
+        call.conn, merchant_id=call.merchant_id, data=data, now=call.now, secret_key=call.settings.secret_key
+    )
+    if not made.created:  # the error rolls back whatever upsert_order changed on the existing order
+        raise ApiError(409, f"order {data.number!r} already exists (id {made.order_id}); change it with PATCH")
+    return Reply(201, await load_detail(call, made.order_id))
 
 
 async def list_orders(call: Call) -> Reply:
