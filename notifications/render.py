@@ -15,7 +15,8 @@ import css_inline
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, pass_eval_context, select_autoescape
+from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -65,7 +66,22 @@ def environment(locale: str = "en") -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    catalog = translations(locale)
+
+    # Jinja marks whatever gettext returns as safe HTML, so `_(message)` with a message that quotes what someone
+    # typed would be injected as markup. Translations are plain text: escape them in HTML templates (the
+    # %-placeholders are escaped by Jinja either way).
+    @pass_eval_context
+    def gettext(eval_ctx: EvalContext, message: str) -> str:
+        text = catalog.gettext(message)
+        return escape(text) if eval_ctx.autoescape else text
+
+    @pass_eval_context
+    def ngettext(eval_ctx: EvalContext, singular: str, plural: str, n: int) -> str:
+        text = catalog.ngettext(singular, plural, n)
+        return escape(text) if eval_ctx.autoescape else text
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
     return env
 
 

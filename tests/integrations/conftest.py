@@ -23,11 +23,9 @@ from tests.servers import free_port
 RECEIVER_HOST = "127.0.0.2"  # loopback, but not 127.0.0.1: the exemption below covers this one address only
 
 
-class LocalWebhookSettings(Settings):
-    """The deployment settings outbound webhooks read, set as a test (or an on-premises install) would set them."""
-
-    webhook_allow_http: bool = True
-    webhook_allowed_networks: str = f"{RECEIVER_HOST}/32"
+def local_webhook_settings() -> Settings:
+    """The test deployment: plain http allowed, and the receiver's one loopback address exempted."""
+    return make_settings(webhook_allow_http=True, webhook_allowed_networks=f"{RECEIVER_HOST}/32")
 
 
 @dataclass
@@ -65,8 +63,7 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 @pytest.fixture
 async def rt(engine: AsyncEngine) -> AsyncIterator[Runtime]:
-    base = make_settings().model_dump()
-    settings = LocalWebhookSettings(_env_file=None, **base)  # type: ignore[call-arg]
+    settings = local_webhook_settings()
     runtime = Runtime(settings=settings, engine=engine, http=make_client())
     yield runtime
     await runtime.http.aclose()

@@ -8,10 +8,10 @@ import pytest
 
 from app.integrations.sender import WebhookSender
 from app.integrations.ssrf import PinnedResolver, Target, UnsafeUrl, UrlPolicy, check_url, resolve
-from tests.integrations.conftest import RECEIVER_HOST, LocalWebhookSettings, Receiver
+from tests.integrations.conftest import RECEIVER_HOST, Receiver, local_webhook_settings
 
 PRODUCTION = UrlPolicy()
-LOCAL_TEST = UrlPolicy.from_settings(LocalWebhookSettings(_env_file=None))  # type: ignore[call-arg]
+LOCAL_TEST = UrlPolicy.from_settings(local_webhook_settings())
 
 REFUSED = [
     ("https://127.0.0.1/hooks", "loopback"),
