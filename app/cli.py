@@ -41,9 +41,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(_args: argparse.Namespace) -> None:
+    from app.channels import default_channels
     from app.runtime import Runtime
     from app.scheduler import build_scheduler
-    from app.web.app import default_channels
 
     settings = load_settings()
 

@@ -21,10 +21,10 @@ from typing import Any
 import aiosmtplib
 from sqlalchemy import text
 
+from app.channels import default_channels
 from app.db import make_engine, writing
 from app.models import Merchant, Notification, Order, metadata
 from app.notify.dispatcher import dispatch_once
-from app.notify.worker import channels
 from app.runtime import Runtime
 from app.settings import Settings
 from notifications.base import EmailMessageSpec
@@ -193,7 +193,7 @@ async def run(count: int, postgres: str) -> None:
                 await conn.run_sync(metadata.drop_all)
             await conn.run_sync(metadata.create_all)
         rt = Runtime.create(settings)
-        rt.channels.update(channels(settings))
+        rt.channels.update(default_channels(settings))
         # Each channel's rows are written just before its own pass, so each pass sends only its channel.
         await fill(engine, count, "email")
         bare = await bare_loop(smtp_port, count)

@@ -17,12 +17,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app.channels import default_channels
 from app.db import reading
 from app.models import Notification
 from app.notify.dispatcher import dispatch_once
 from app.runtime import Runtime
 from app.settings import Settings
-from notifications.channels.email import SmtpEmailChannel
 
 STAGES = ("after_claim", "before_send", "after_send", "after_commit")
 
@@ -33,29 +33,6 @@ def crash_checkpoint(stage_to_die_at: str):  # type: ignore[no-untyped-def]
             os.kill(os.getpid(), signal.SIGKILL)
 
     return checkpoint
-
-
-def channels(settings: Settings) -> dict[str, object]:
-    found: dict[str, object] = {
-        "email": SmtpEmailChannel(
-            settings.smtp_host,
-            settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            starttls=settings.smtp_starttls,
-            connections=settings.smtp_connections,
-        )
-    }
-    if settings.sms_enabled:
-        from notifications.channels.sms import TwilioSmsChannel
-
-        found["sms"] = TwilioSmsChannel(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_from_number,
-            api_base_url=settings.twilio_api_base_url or None,
-        )
-    return found
 
 
 async def open_rows(rt: Runtime) -> int:
@@ -72,7 +49,7 @@ def announce_ready() -> None:
 async def run(limit: int, drain: bool, on_ready: Callable[[], None] = announce_ready) -> None:
     settings = Settings()
     rt = Runtime.create(settings)
-    rt.channels.update(channels(settings))
+    rt.channels.update(default_channels(settings))
     stage = os.environ.get("ORDERTRAIL_DISPATCH_CRASH_AT", "")
     checkpoint = crash_checkpoint(stage) if stage in STAGES else (lambda _stage: None)
     lease = timedelta(seconds=float(os.environ.get("ORDERTRAIL_DISPATCH_LEASE_SECONDS", "300")))

@@ -12,38 +12,15 @@ from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from app.channels import default_channels
 from app.runtime import Runtime
 from app.scheduler import build_scheduler
 from app.settings import Settings
 from app.web import api, carrier_webhooks, console, public, shopify_webhooks, survey, unsubscribe
 from app.web.headers import SecurityHeaders
 from carriers.sandbox.server import create_sandbox_app
-from notifications.channels.email import SmtpEmailChannel
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
-
-
-def default_channels(settings: Settings) -> dict[str, object]:
-    channels: dict[str, object] = {
-        "email": SmtpEmailChannel(
-            settings.smtp_host,
-            settings.smtp_port,
-            username=settings.smtp_username,
-            password=settings.smtp_password,
-            starttls=settings.smtp_starttls,
-            connections=settings.smtp_connections,
-        )
-    }
-    if settings.sms_enabled:
-        from notifications.channels.sms import TwilioSmsChannel
-
-        channels["sms"] = TwilioSmsChannel(
-            settings.twilio_account_sid,
-            settings.twilio_auth_token,
-            settings.twilio_from_number,
-            api_base_url=settings.twilio_api_base_url or None,
-        )
-    return channels
 
 
 async def health(request: Request) -> Response:
