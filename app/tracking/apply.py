@@ -26,6 +26,7 @@ from carriers.status import Status
 log = logging.getLogger("ordertrail.poll")
 
 NOT_FOUND_EXPIRES = timedelta(days=14)
+PRE_SHIP = (Status.PENDING, Status.INFO_RECEIVED)
 SILENT_EXPIRES = timedelta(days=30)
 _SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -177,6 +178,10 @@ async def apply_results(
         if new is not old:
             report.status_changes += 1
             row["status_changed_at"] = now
+            if old in PRE_SHIP and new not in PRE_SHIP and new is not Status.EXPIRED:
+                # The first movement: when the carrier had it, which learned delivery windows count from.
+                moving = [e.time for e in result.events if e.status not in PRE_SHIP]
+                row["shipped_at"] = min(moving, default=now)
             changes.append(StatusChange(ship, result, old, new, now))
     async with sqlite_writer(engine), writing(engine) as conn:
         await _write(conn, ok_rows, error_rows, events, changes, report)
