@@ -95,33 +95,45 @@ def _signed(request: Request, purpose: str, *parts: object) -> bool:
 
 
 async def cancel_reason(request: Request) -> Response:
+    """GET asks the shopper to confirm the reason they clicked; only the POST records it and shows the shop's
+    offer. Mail scanners open every link in a message: a GET that stored an answer would store all of them."""
     nid, reason = int(request.path_params["nid"]), request.path_params["reason"]
     found = await _notification(request, nid) if reason in links.CANCEL_REASONS else None
     if found is None or not _signed(request, "cancel", nid, reason) or found[0].trigger != "order_cancelled":
         return not_found(request)
     row, merchant = found
-    await _answer(request, row, "cancel_reason", value=reason)
-    await _event(request, row, "click", f"cancel_reason:{reason}")
-    async with reading(request.app.state.runtime.engine) as conn:
-        offer = (
-            await conn.execute(
-                select(SaveOffer.__table__).where(
-                    SaveOffer.__table__.c.merchant_id == row.merchant_id, SaveOffer.__table__.c.reason == reason
+    context: dict[str, Any] = {
+        "shop": branding(merchant),
+        "reason": CANCEL_REASONS[reason],
+        "offer": None,
+        "action": str(request.url),
+        "saved": request.method == "POST",
+    }
+    if request.method == "POST":
+        await _answer(request, row, "cancel_reason", value=reason)
+        await _event(request, row, "click", f"cancel_reason:{reason}")
+        async with reading(request.app.state.runtime.engine) as conn:
+            context["offer"] = (
+                await conn.execute(
+                    select(SaveOffer.__table__).where(
+                        SaveOffer.__table__.c.merchant_id == row.merchant_id, SaveOffer.__table__.c.reason == reason
+                    )
                 )
-            )
-        ).first()
-    context = {"shop": branding(merchant), "reason": CANCEL_REASONS[reason], "offer": offer}
+            ).first()
     return render_page(
         request, "pages/survey_cancel.html", context, locale=choose_locale(request, merchant.default_locale)
     )
 
 
 async def feedback(request: Request) -> Response:
+    """GET shows the score the shopper clicked with a comment box; the POST records score and comment. Nothing is
+    stored on GET, so a mail scanner opening all five score links leaves no answer behind."""
     nid, score = int(request.path_params["nid"]), int(request.path_params["score"])
     found = await _notification(request, nid) if score in links.SCORES else None
     if found is None or not _signed(request, "feedback", nid, score) or found[0].trigger != "feedback_request":
         return not_found(request)
     row, merchant = found
+    locale = choose_locale(request, merchant.default_locale)
     context: dict[str, Any] = {"shop": branding(merchant), "score": score, "action": str(request.url), "saved": False}
     context.update(errors={}, comment="")
     if request.method == "POST":
@@ -130,15 +142,11 @@ async def feedback(request: Request) -> Response:
         context["comment"] = comment
         if len(comment) > MAX_COMMENT:
             context["errors"] = {"comment": f"comment: at most {MAX_COMMENT} characters ({len(comment)} given)"}
-            return render_page(request, "pages/survey_feedback.html", context, status_code=422)
+            return render_page(request, "pages/survey_feedback.html", context, status_code=422, locale=locale)
         await _answer(request, row, "feedback", rating=score, value=str(score), comment=comment)
-        context["saved"] = True
-    else:
-        await _answer(request, row, "feedback", rating=score, value=str(score))
         await _event(request, row, "click", f"feedback:{score}")
-    return render_page(
-        request, "pages/survey_feedback.html", context, locale=choose_locale(request, merchant.default_locale)
-    )
+        context["saved"] = True
+    return render_page(request, "pages/survey_feedback.html", context, locale=locale)
 
 
 async def open_pixel(request: Request) -> Response:
@@ -228,7 +236,7 @@ async def sms_inbound(request: Request) -> Response:
 
 
 routes: list[BaseRoute] = [
-    Route("/m/cancel/{nid:int}/{reason}/{sig}", cancel_reason, methods=["GET"]),
+    Route("/m/cancel/{nid:int}/{reason}/{sig}", cancel_reason, methods=["GET", "POST"]),
     Route("/m/feedback/{nid:int}/{score:int}/{sig}", feedback, methods=["GET", "POST"]),
     Route("/m/open/{nid:int}/{sig}.gif", open_pixel, methods=["GET"]),
     Route("/m/click/{nid:int}/{sig}", click, methods=["GET"]),
