@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     # Outbound webhooks: https to public addresses only. Development may allow http and named private networks.
     webhook_allow_http: bool = False
     webhook_allowed_networks: str = ""  # comma-separated CIDRs, e.g. "10.0.5.0/24"
+    # A carrier account's own base address (set by a merchant) must be a public address, unless listed here
+    # (e.g. an aggregator the operator runs in a private network).
+    carrier_allowed_networks: str = ""  # comma-separated CIDRs
 
     @field_validator("database_url")
     @classmethod
@@ -61,7 +64,7 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite+aiosqlite:///path/to.db or postgresql+asyncpg://user@host/db")
         return value
 
-    @field_validator("webhook_allowed_networks")
+    @field_validator("webhook_allowed_networks", "carrier_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
         for part in filter(None, (p.strip() for p in value.split(","))):

@@ -52,6 +52,7 @@ async def test_add_test_edit_and_remove_a_carrier_account(client, runtime) -> No
 
 
 async def test_unreachable_carrier_is_reported_as_a_network_error(client, runtime) -> None:
+    runtime.settings.carrier_allowed_networks = "127.0.0.0/8"  # the operator allows loopback carriers here
     merchant_id, _ = await make_merchant(runtime.engine)
     csrf = await sign_in(client, runtime.engine, merchant_id)
     data = {
@@ -75,3 +76,30 @@ async def test_other_carriers_need_https_and_their_own_fields(client, runtime) -
     answer = await client.post("/console/carriers", data=data)
     assert answer.status_code == 400 and "must start with https://" in answer.text
     assert "Client secret: is required" in answer.text
+    unknown = await client.post("/console/carriers", data={"carrier": "pigeon", "csrf_token": csrf})
+    assert unknown.status_code == 400 and "Carrier: is not one we support" in unknown.text
+
+
+async def test_a_base_address_into_the_servers_own_network_is_refused(client, runtime) -> None:
+    merchant_id, _ = await make_merchant(runtime.engine)
+    csrf = await sign_in(client, runtime.engine, merchant_id)
+    refused = {
+        "http://127.0.0.1:5432/": "a loopback address",
+        "http://10.1.2.3/": "a private address",
+        "http://169.254.169.254/latest/": "a cloud metadata address",
+        "http://localhost:6379/": "resolves to a loopback address",
+    }
+    for url, reason in refused.items():
+        data = {"carrier": "sandbox", "credential_api_key": "k", "base_url": url, "csrf_token": csrf}
+        answer = await client.post("/console/carriers", data=data)
+        assert answer.status_code == 400 and reason in answer.text, url
+    assert await _rows(runtime.engine) == []
+    runtime.settings.carrier_allowed_networks = "127.0.0.0/8"  # listed by the operator: saved
+    data = {"carrier": "sandbox", "credential_api_key": "k", "base_url": "http://127.0.0.1:9/", "csrf_token": csrf}
+    assert (await client.post("/console/carriers", data=data)).status_code == 303
+    [row] = await _rows(runtime.engine)
+    runtime.settings.carrier_allowed_networks = ""  # no longer listed: the test refuses to call it
+    tested = await client.post(f"/console/carriers/{row.id}/test", data={"csrf_token": csrf})
+    assert "Base address not allowed: points to a loopback address" in tested.text
+    edit = {"label": "x", "base_url": "http://127.0.0.1:9/", "csrf_token": csrf}
+    assert (await client.post(f"/console/carriers/{row.id}", data=edit)).status_code == 400

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from typing import Any
 
@@ -13,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from app.db import reading, writing
+from app.integrations.ssrf import UnsafeUrl, UrlPolicy, resolve
 from app.merchants import url_problem
 from app.models import CarrierAccountRow, Shipment
 from app.security.crypto import CredentialsError, seal, unseal
@@ -141,6 +143,26 @@ def _read_form(form: Any, carrier: str, *, keep_blank: bool) -> tuple[dict[str, 
     return values, credentials, errors
 
 
+def carrier_url_policy(settings: Any, carrier: str) -> UrlPolicy:
+    """Where a merchant-set carrier base address may point: public addresses (http only for the sandbox carrier),
+    plus the private networks the operator lists in `carrier_allowed_networks`."""
+    listed = (n.strip() for n in str(settings.carrier_allowed_networks or "").split(","))
+    networks = tuple(ipaddress.ip_network(n, strict=False) for n in listed if n)
+    return UrlPolicy(allow_http=carrier == "sandbox", allowed_networks=networks)
+
+
+async def base_url_problem(request: Request, carrier: str, base_url: str) -> str:
+    """Why this base address may not be called ("" when it may): the host is resolved and every address checked, so
+    a merchant cannot point the platform's server at its own network."""
+    if not base_url:
+        return ""
+    try:
+        await resolve(base_url, carrier_url_policy(request.app.state.runtime.settings, carrier))
+    except UnsafeUrl as exc:
+        return f"not allowed: {exc.reason}"
+    return ""
+
+
 @page()
 async def create_account(request: Request) -> Response:
     form = await request.form()
@@ -148,6 +170,8 @@ async def create_account(request: Request) -> Response:
     if carrier not in dict(carriers_offered()):
         return await _list_page(request, test={"ok": False, "message": "Carrier: is not one we support"}, status=400)
     values, credentials, errors = _read_form(form, carrier, keep_blank=False)
+    if not errors and (problem := await base_url_problem(request, carrier, values["base_url"])):
+        errors["base_url"] = problem
     if errors:
         return _form_page(request, carrier=carrier, values=values, errors=errors, status=400)
     rt = request.app.state.runtime
@@ -174,6 +198,8 @@ async def edit_account(request: Request) -> Response:
         return _form_page(request, carrier=account.carrier, values=values, errors={}, account=account)
     form = await request.form()
     values, typed, errors = _read_form(form, account.carrier, keep_blank=True)
+    if not errors and (problem := await base_url_problem(request, account.carrier, values["base_url"])):
+        errors["base_url"] = problem
     if errors:
         return _form_page(request, carrier=account.carrier, values=values, errors=errors, account=account, status=400)
     rt = request.app.state.runtime
@@ -219,6 +245,8 @@ async def test_account(request: Request) -> Response:
         credentials = unseal(rt.credentials_key, account.merchant_id, account.carrier, account.credentials)
     except CredentialsError:
         return await _list_page(request, test=_outcome(account, False, "cannot_decrypt"))
+    if problem := await base_url_problem(request, account.carrier, account.base_url):  # DNS may have changed
+        return await _list_page(request, test={"ok": False, "message": f"Base address {problem}."})
     base_url = account.base_url or (rt.settings.sandbox_url if account.carrier == "sandbox" else "")
     adapter = registry.adapter_class(account.carrier)(
         CarrierAccount(account.carrier, credentials, base_url=base_url, options=dict(account.options)), rt.http
