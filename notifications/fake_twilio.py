@@ -34,6 +34,9 @@ from notifications.sms_text import segments
 API_VERSION = "2010-04-01"
 MAX_BODY_CHARS = 1600
 FAULT_MODES = frozenset({"429", "500", "503", "slow"})
+# Status callbacks posted at once. httpx's pool scans every queued request on each assignment, so thousands of
+# callbacks queued in it (a burst of sends to a slow or dead callback URL) cost more CPU than the sends themselves.
+CALLBACKS_IN_FLIGHT = 8
 
 # Twilio's magic "To" numbers for test credentials (twilio.com/docs/iam/test-credentials).
 MAGIC_RECIPIENTS: dict[str, tuple[int, str]] = {
@@ -77,6 +80,7 @@ class FakeTwilioState:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # One client for every status callback: a client per message costs more CPU than the send it reports on.
     callback_client: httpx.AsyncClient | None = None
+    callback_gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(CALLBACKS_IN_FLIGHT))
 
     def http(self) -> httpx.AsyncClient:
         if self.callback_client is None:
@@ -220,7 +224,8 @@ async def _deliver(state: FakeTwilioState, message: dict[str, Any], url: str) ->
         entry: dict[str, Any] = {"sid": message["sid"], "url": url, "status": status}
         try:
             params = _callback_params(message, status)
-            entry["http_status"] = await _post_callback(client, url, params, state.auth_token)
+            async with state.callback_gate:
+                entry["http_status"] = await _post_callback(client, url, params, state.auth_token)
         except httpx.HTTPError as exc:
             # Real Twilio logs a failed callback (error 11200) and carries on; so does the fake.
             entry["error"] = repr(exc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -10,9 +11,11 @@ from dataclasses import dataclass
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from notifications.fake_twilio import MAGIC_RECIPIENTS, FakeTwilioState, create_fake_twilio_app
+from notifications.fake_twilio import CALLBACKS_IN_FLIGHT, MAGIC_RECIPIENTS, FakeTwilioState, create_fake_twilio_app
 from notifications.twilio_webhooks import verify_twilio_signature
 from tests.notifications.callbacks import Receiver
 from tests.servers import free_port, serve
@@ -209,3 +212,29 @@ async def test_unreachable_callback_url_is_tolerated(fake: Fake) -> None:
     assert response.status_code == 201
     assert [(c["status"], "error" in c) for c in fake.state.callbacks] == [("sent", True), ("delivered", True)]
     assert fake.state.messages[0]["status"] == "delivered"
+
+
+async def test_a_burst_of_sends_posts_a_bounded_number_of_callbacks_at_once(fake: Fake) -> None:
+    """Callbacks wait their turn (at most CALLBACKS_IN_FLIGHT open), and every one still arrives, in order."""
+    receiver = Receiver()
+    open_now, most_open = 0, 0
+
+    async def slow_endpoint(request: Request) -> PlainTextResponse:
+        nonlocal open_now, most_open
+        open_now += 1
+        most_open = max(most_open, open_now)
+        await asyncio.sleep(0.01)
+        open_now -= 1
+        return await receiver.endpoint(request)
+
+    app = Starlette(routes=[Route("/status", slow_endpoint, methods=["POST"])])
+    async with serve(app) as receiver_base:
+        form = {"From": SENDER, "Body": "x", "StatusCallback": f"{receiver_base}/status"}
+        sends = [fake.create({**form, "To": f"+1415555{i:04d}"}) for i in range(3 * CALLBACKS_IN_FLIGHT)]
+        assert {r.status_code for r in await asyncio.gather(*sends)} == {201}
+        await fake.state.drain()
+    assert 1 < most_open <= CALLBACKS_IN_FLIGHT
+    assert len(receiver.calls) == 2 * 3 * CALLBACKS_IN_FLIGHT
+    for message in fake.state.messages:
+        statuses = [c[1]["MessageStatus"] for c in receiver.calls if c[1]["MessageSid"] == message["sid"]]
+        assert statuses == ["sent", "delivered"]
