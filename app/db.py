@@ -6,12 +6,13 @@ writes fails at once with SQLITE_BUSY when another writer holds the lock, busy_t
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -72,3 +73,41 @@ async def writing(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
 async def reading(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     async with engine.connect() as conn:
         yield conn
+
+
+_sync_readers: weakref.WeakKeyDictionary[AsyncEngine, Engine] = weakref.WeakKeyDictionary()
+
+
+def sync_reader(engine: AsyncEngine) -> Engine | None:
+    """For a file-backed SQLite database, a synchronous read-only engine on the same file, for short indexed reads
+    made directly in the event loop (no hop to aiosqlite's thread); None for PostgreSQL or an in-memory database.
+
+    Its connections begin a transaction on first use (one snapshot per `connect()` block) and may not write."""
+    found = _sync_readers.get(engine)
+    if found is not None:
+        return found
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    reader = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        connect_args={"check_same_thread": False, "timeout": 5},
+        pool_size=4,
+        max_overflow=16,
+    )
+
+    @event.listens_for(reader, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # BEGIN is emitted below
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA query_only=ON")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(reader, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    _sync_readers[engine] = reader
+    weakref.finalize(engine, reader.dispose)
+    return reader

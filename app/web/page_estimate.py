@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import reading
 from app.estimates import learned_window
+from app.web.page_reads import page_reads
 from carriers.status import Status
 
 log = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ async def learned(engine: AsyncEngine, shipment: Any, order: Any, today: date) -
     if shipment.shipped_at is None:
         return None
     try:
-        async with reading(engine) as conn:
+        async with page_reads(engine) as conn:
             return await learned_window(
                 conn,
                 merchant_id=shipment.merchant_id,

@@ -20,7 +20,9 @@ from app.web.page_cache import CachedPage, CachedRecommendations, cache_for, mem
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
-from app.web.pages_data import TrackingData, by_token, merchants_for, page_version
+from app.web.page_reads import page_reads
+from app.web.page_watch import shop_generation
+from app.web.pages_data import TrackingData, by_token, page_version
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
@@ -69,13 +71,17 @@ async def render_tracking(
 
 
 async def order_recommendations(request: Request, merchant_id: int, order_id: int) -> list[Recommended]:
+    """Cached per order until the shop's catalogue or settings change in this process (or a few minutes pass, for
+    changes made elsewhere and for bought-together counts)."""
+    engine = request.app.state.runtime.engine
     cache = recommendations_cache_for(request.app.state)
-    found = cache.get((merchant_id, order_id))
+    key = (merchant_id, order_id, shop_generation(engine).value)
+    found = cache.get(key)
     if found is None:
-        async with reading(request.app.state.runtime.engine) as conn:
+        async with page_reads(engine) as conn:
             picked = await recommendations(conn, merchant_id=merchant_id, order_id=order_id, limit=RECOMMENDED)
         found = CachedRecommendations(tuple(picked))
-        cache.put((merchant_id, order_id), found)
+        cache.put(key, found)
     return list(found.products)
 
 
@@ -93,10 +99,11 @@ async def tracking_page(request: Request) -> Response:
     request.scope["frame_ancestors"] = version.frame_ancestors
     locale = choose_locale(request, version.order_locale, version.shop_locale)
     cache = cache_for(request.app.state)
-    key = (version.shipment_id, version.version, locale, request.query_params.get("lang", ""))
+    shop_changes = shop_generation(rt.engine).value  # a branding or catalogue change renders the page afresh
+    key = (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
     entry = cache.get(key)
     if entry is None:
-        data = await by_token(rt.engine, token, merchants_for(request.app.state))
+        data = await by_token(rt.engine, token)
         if data is None:
             return not_found(request)
         html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})

@@ -1,0 +1,95 @@
+"""A cold or cached tracking page follows the database: a shop's branding or catalogue change shows on the next view,
+and the short reads made on SQLite's synchronous connection see every commit at once and cannot write."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import text, update
+
+from app.db import sync_reader, writing
+from app.models import Merchant, Product, RecommendationRule, Shipment
+from app.web.page_reads import SyncReads, page_reads
+from app.web.page_watch import shop_generation
+from app.web.pages_data import by_token
+from tests.page.conftest import Shop, at_state
+
+M, PR, RULE, SH = (t.__table__ for t in (Merchant, Product, RecommendationRule, Shipment))
+
+
+def rec_titles(html: str) -> list[str]:
+    return re.findall(r'<span class="rec-title">(.*?)</span>', html)
+
+
+async def test_branding_change_shows_on_the_next_view(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    first = (await client.get(f"/t/{made.token}")).text
+    assert "Free returns for 30 days" in first and "--brand: #1f4e79" in first
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            update(M).where(M.c.id == shop.merchant_id).values(announcement="Summer sale", primary_color="#7a1f4e")
+        )
+    second = (await client.get(f"/t/{made.token}")).text
+    assert "--brand: #7a1f4e" in second and "#1f4e79" not in second
+
+
+async def test_catalogue_change_shows_on_the_next_view(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    page = f"/t/{made.token}"
+    assert rec_titles((await client.get(page)).text) == ["Fig candle"]
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(PR).where(PR.c.id == shop.product_ids["candle"]).values(title="Cedar candle"))
+    assert rec_titles((await client.get(page)).text) == ["Cedar candle"]
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(PR).where(PR.c.id == shop.product_ids["candle"]).values(active=False))
+    assert rec_titles((await client.get(page)).text) == []
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            RULE.insert().values(
+                merchant_id=shop.merchant_id, when_kind="product", when_value="vase", product_id=shop.product_ids["mug"]
+            )
+        )
+    assert rec_titles((await client.get(page)).text) == ["Glazed mug"]
+
+
+async def test_generation_moves_on_commits_to_shop_tables_only(runtime, shop: Shop) -> None:
+    generation = shop_generation(runtime.engine)
+    before = generation.value
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(SH).where(SH.c.merchant_id == shop.merchant_id).values(poll_failures=0))
+    assert generation.value == before
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            text("UPDATE product SET price_cents = 3100 WHERE merchant_id = :m"), {"m": shop.merchant_id}
+        )
+    assert generation.value > before
+    settled = generation.value
+    with pytest.raises(RuntimeError):
+        async with writing(runtime.engine) as conn:
+            await conn.execute(update(M).where(M.c.id == shop.merchant_id).values(name="Never"))
+            raise RuntimeError("rolled back")
+    during_rollback = generation.value
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(SH).where(SH.c.merchant_id == shop.merchant_id).values(poll_failures=0))
+    assert generation.value == during_rollback >= settled
+
+
+async def test_page_reads_see_each_commit_at_once(runtime, clock, shop: Shop) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    assert (await by_token(runtime.engine, made.token)).order.city == "Bordeaux"  # type: ignore[union-attr]
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(SH).where(SH.c.id == made.shipment_id).values(status="delivered"))
+    assert (await by_token(runtime.engine, made.token)).shipment.status == "delivered"  # type: ignore[union-attr]
+
+
+async def test_sqlite_reads_are_synchronous_and_read_only(runtime, shop: Shop) -> None:
+    if runtime.engine.dialect.name != "sqlite":
+        assert sync_reader(runtime.engine) is None
+        return
+    assert sync_reader(runtime.engine) is sync_reader(runtime.engine)
+    async with page_reads(runtime.engine) as conn:
+        assert isinstance(conn, SyncReads)
+        assert (await conn.execute(text("SELECT id FROM merchant"))).scalar_one() == shop.merchant_id
+        with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
+            await conn.execute(text("UPDATE merchant SET name = 'x'"))
