@@ -121,6 +121,20 @@ def cmd_import(args: argparse.Namespace) -> None:
     raise SystemExit(run_cli(load_settings(), path=args.path, shop=args.shop))
 
 
+def cmd_analytics_backfill(_args: argparse.Namespace) -> None:
+    from app.analytics.rollup import backfill
+    from app.db import make_engine
+
+    async def run() -> int:
+        engine = make_engine(load_settings().database_url)
+        try:
+            return await backfill(engine)
+        finally:
+            await engine.dispose()
+
+    print(f"analytics rollups recounted: {asyncio.run(run())} merchant-days")
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="ordertrail", description="Branded order tracking and proactive updates.")
     sub = root.add_subparsers(dest="command", required=True)
@@ -146,6 +160,9 @@ def parser() -> argparse.ArgumentParser:
     imp.add_argument("path", help="the CSV file")
     imp.add_argument("--shop", required=True, help="the shop's slug")
     imp.set_defaults(func=cmd_import)
+    sub.add_parser(
+        "analytics-backfill", help="recount the dashboard's daily rollups of every closed day from the raw rows"
+    ).set_defaults(func=cmd_analytics_backfill)
     key = sub.add_parser("create-api-key", help="add an API key to a shop")
     key.add_argument("slug")
     key.add_argument("--name", default="api")

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from app.analytics.rollup import refresh as refresh_rollups
 from app.estimates import refit
 from app.integrations.outbound import deliver_once
 from app.integrations.shopify import process_inbox_once
@@ -84,6 +85,9 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(counted("outbound webhooks", deliver_once), "interval", seconds=5, id="webhooks")
     scheduler.add_job(counted("shopify inbox", process_inbox_once), "interval", seconds=2, id="shopify")
     scheduler.add_job(counted("estimate refits", lambda rt: refit(rt.engine)), "interval", minutes=10, id="estimates")
+    scheduler.add_job(
+        counted("analytics days rolled up", lambda rt: refresh_rollups(rt.engine)), "interval", minutes=5, id="rollups"
+    )
     scheduler.add_job(
         counted("carrier push cleanup", lambda rt: cleanup_inbox(rt.engine, datetime.now(UTC))), "interval", hours=1
     )

@@ -8,13 +8,15 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import rolled_rows, split
 from app.analytics.sql import cohort, is_postgres, recorded_in_range
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import MessageEvent, Notification, Suppression
+from app.models import FunnelDayRollup, MessageEvent, Notification, Suppression
 
 NOTE = Notification.__table__
 EVENT = MessageEvent.__table__
 SUPPRESSION = Suppression.__table__
+FUNNEL_DAY = FunnelDayRollup.__table__
 
 COLUMNS = [
     Column("trigger", N_("Trigger")),
@@ -97,7 +99,17 @@ def _event_counts(conn: AsyncConnection, f: Filters, notes: Any) -> tuple[Any, l
     return notes, [_count_if(_has_event(f, *k)).label(name) for name, k in zip(names, kinds, strict=True)]
 
 
-async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
+Counts = dict[tuple[str, str], dict[str, int]]
+
+
+def _add(into: Counts, rows: Any) -> None:
+    for r in rows:
+        counts = into.setdefault((r.trigger, r.channel), dict.fromkeys(MEASURES, 0))
+        for key in MEASURES:
+            counts[key] += int(getattr(r, key) or 0)
+
+
+async def _raw_counts(conn: AsyncConnection, f: Filters, into: Counts) -> None:
     orders = cohort(f)
     joined, event_counts = _event_counts(conn, f, NOTE.join(orders, orders.c.id == NOTE.c.order_id))
     query = (
@@ -112,9 +124,31 @@ async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
         .select_from(joined)
         .where(NOTE.c.merchant_id == f.merchant_id, recorded_in_range(conn, NOTE.c.created_at, f))
         .group_by(NOTE.c.trigger, NOTE.c.channel)
-        .order_by(NOTE.c.trigger, NOTE.c.channel)
     )
-    rows = [_finish(dict(r._mapping)) for r in await conn.execute(query)]
+    _add(into, await conn.execute(query))
+
+
+async def _rolled_counts(conn: AsyncConnection, f: Filters, into: Counts) -> None:
+    query = (
+        select(FUNNEL_DAY.c.trigger, FUNNEL_DAY.c.channel, *(func.sum(FUNNEL_DAY.c[k]).label(k) for k in MEASURES))
+        .where(*rolled_rows(FUNNEL_DAY, f))
+        .group_by(FUNNEL_DAY.c.trigger, FUNNEL_DAY.c.channel)
+    )
+    _add(into, await conn.execute(query))
+
+
+async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
+    """Closed days from the rollups, open days (today) from the raw rows."""
+    parts = await split(conn, f)
+    counts: Counts = {}
+    if parts.closed:
+        await _rolled_counts(conn, parts.closed, counts)
+    if parts.open:
+        await _raw_counts(conn, parts.open, counts)
+    rows = [
+        _finish({"trigger": trigger, "channel": channel, **counts[(trigger, channel)]})
+        for trigger, channel in sorted(counts)
+    ]
     total: dict[str, Any] = {"trigger": N_("All triggers"), "channel": ""}
     total.update({key: sum(r[key] for r in rows) for key in MEASURES})
     email_sent = sum(r["sent"] for r in rows if r["channel"] == "email")

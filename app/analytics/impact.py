@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import Split, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range
 from app.analytics.stats import Difference, Moments, mean_difference, proportion_difference
 from app.analytics.table import N_, ChartTable, Column
-from app.models import PageEvent, SurveyResponse
+from app.models import OrderDayRollup, PageEvent, SurveyResponse
 
 VIEW = PageEvent.__table__
 RESPONSE = SurveyResponse.__table__
+ORDER_DAY = OrderDayRollup.__table__
 
 COLUMNS = [
     Column("metric", N_("Measure"), "label"),
@@ -38,6 +41,42 @@ async def _moments(conn: AsyncConnection, query: Any) -> dict[bool, Moments]:
     rows = await conn.execute(query)
     found = {bool(r.holdout): Moments(int(r.n), float(r.total or 0), float(r.squares or 0)) for r in rows}
     return {group: found.get(group, Moments(0, 0.0, 0.0)) for group in (False, True)}
+
+
+def _combined(*parts: dict[bool, Moments]) -> dict[bool, Moments]:
+    return {
+        group: Moments(
+            sum(p[group].n for p in parts), sum(p[group].total for p in parts), sum(p[group].squares for p in parts)
+        )
+        for group in (False, True)
+    }
+
+
+async def _rolled(conn: AsyncConnection, f: Filters, total: Any, squares: Any) -> dict[bool, Moments]:
+    """Per holdout group from the order-day rollup: orders, and the sum and squares of one measure."""
+    query = (
+        select(
+            ORDER_DAY.c.holdout,
+            func.sum(ORDER_DAY.c.orders).label("n"),
+            func.sum(total).label("total"),
+            func.sum(squares).label("squares"),
+        )
+        .where(*rolled_rows(ORDER_DAY, f))
+        .group_by(ORDER_DAY.c.holdout)
+    )
+    return await _moments(conn, query)
+
+
+async def _split_moments(
+    conn: AsyncConnection, parts: Split, raw: Callable[[AsyncConnection, Filters], Awaitable[dict[bool, Moments]]],
+    total: Any, squares: Any,
+) -> dict[bool, Moments]:  # fmt: skip
+    found = []
+    if parts.closed:
+        found.append(await _rolled(conn, parts.closed, total, squares))
+    if parts.open:
+        found.append(await raw(conn, parts.open))
+    return _combined(*found)
 
 
 async def _visits(conn: AsyncConnection, f: Filters) -> dict[bool, Moments]:
@@ -95,8 +134,9 @@ def _row(metric: str, groups: dict[bool, Moments], difference: Difference) -> di
 
 async def holdout_impact(conn: AsyncConnection, f: Filters) -> ChartTable:
     """Each difference is messaged minus holdout: what proactive messages changed."""
-    visits = await _visits(conn, f)
-    cancels = await _cancellations(conn, f)
+    parts = await split(conn, f)
+    visits = await _split_moments(conn, parts, _visits, ORDER_DAY.c.views, ORDER_DAY.c.view_squares)
+    cancels = await _split_moments(conn, parts, _cancellations, ORDER_DAY.c.cancelled, ORDER_DAY.c.cancelled)
     scores = await _feedback(conn, f)
     rows = [
         _row(N_("Page views per order"), visits, mean_difference(visits[False], visits[True])),

@@ -110,3 +110,10 @@ def within_days_after(conn: AsyncConnection, later: Any, earlier: Any, days: int
         return and_(later > earlier, later <= earlier + func.make_interval(0, 0, 0, days))
     gap = func.julianday(later) - func.julianday(earlier)
     return and_(gap > 0, gap <= days)
+
+
+def utc_date(conn: AsyncConnection, moment: Any) -> ColumnElement[Any]:
+    """The UTC calendar day of a timestamp, as a date (SQLite keeps dates as 'YYYY-MM-DD' text)."""
+    if is_postgres(conn):
+        return cast(func.timezone("UTC", moment), Date)
+    return func.date(moment)

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import Split, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range, utc_day
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import PageEvent
+from app.models import OrderDayRollup, PageEvent, VisitorDayRollup
 
 EVENT = PageEvent.__table__
+ORDER_DAY = OrderDayRollup.__table__
+VISITOR_DAY = VisitorDayRollup.__table__
 
 COLUMNS = [
     Column("day", N_("Order date"), "date"),
@@ -57,15 +61,52 @@ async def _per_day(conn: AsyncConnection, f: Filters) -> dict[str, dict[str, Any
     return {r.day: {k: int(getattr(r, k) or 0) for k in ADDITIVE} for r in await conn.execute(query)}
 
 
-async def _visitors(conn: AsyncConnection, f: Filters) -> tuple[dict[str, int], int]:
-    """Distinct visitors per day and over the whole range (an empty visitor key is not a visitor)."""
+def _raw_visitors(conn: AsyncConnection, f: Filters) -> tuple[Any, Any]:
+    """(day, visitor) pairs and visitors of the filter's views, as selects (an empty key is not a visitor)."""
     orders, joined = _views(conn, f)
     day = utc_day(conn, orders.c.placed_at).label("day")
-    pairs = select(day, EVENT.c.visitor).select_from(joined).where(EVENT.c.visitor != "").distinct().subquery()
-    counted = select(pairs.c.day, func.count().label("n")).group_by(pairs.c.day)
-    per_day = {r.day: int(r.n) for r in await conn.execute(counted)}
-    everyone = select(EVENT.c.visitor).select_from(joined).where(EVENT.c.visitor != "").distinct().subquery()
-    total = (await conn.execute(select(func.count()).select_from(everyone))).scalar_one()
+    pairs = select(day, EVENT.c.visitor).select_from(joined).where(EVENT.c.visitor != "")
+    return pairs, select(EVENT.c.visitor).select_from(joined).where(EVENT.c.visitor != "")
+
+
+async def _rolled_per_day(conn: AsyncConnection, f: Filters) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """Orders, views and visited orders per day, and distinct visitors per day, from the rollups."""
+    query = (
+        select(
+            ORDER_DAY.c.day,
+            func.sum(ORDER_DAY.c.orders).label("orders"),
+            func.sum(ORDER_DAY.c.views).label("views"),
+            func.sum(ORDER_DAY.c.visited_orders).label("visited_orders"),
+        )
+        .where(*rolled_rows(ORDER_DAY, f))
+        .group_by(ORDER_DAY.c.day)
+    )
+    days = {_day(r.day): {k: int(getattr(r, k) or 0) for k in ADDITIVE} for r in await conn.execute(query)}
+    counted = select(VISITOR_DAY.c.day, func.count()).where(*rolled_rows(VISITOR_DAY, f)).group_by(VISITOR_DAY.c.day)
+    return days, {_day(day): int(n) for day, n in await conn.execute(counted)}
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+async def _visitors(conn: AsyncConnection, parts: Split) -> tuple[dict[str, int], int]:
+    """Distinct visitors per day and over the whole range: the rolled days' keys and the open days' views are
+    united before counting, so a visitor seen on both sides counts once."""
+    per_day: dict[str, int] = {}
+    everyone: list[Any] = []
+    if parts.closed:
+        everyone.append(select(VISITOR_DAY.c.visitor).where(*rolled_rows(VISITOR_DAY, parts.closed)))
+    if parts.open:
+        pairs, visitors = _raw_visitors(conn, parts.open)
+        distinct_pairs = pairs.distinct().subquery()
+        counted = select(distinct_pairs.c.day, func.count().label("n")).group_by(distinct_pairs.c.day)
+        per_day.update({r.day: int(r.n) for r in await conn.execute(counted)})
+        everyone.append(visitors)
+    if not everyone:
+        return per_day, 0
+    distinct = union(*everyone).subquery() if len(everyone) > 1 else everyone[0].distinct().subquery()
+    total = (await conn.execute(select(func.count()).select_from(distinct))).scalar_one()
     return per_day, int(total)
 
 
@@ -80,8 +121,16 @@ def _row(day: str, values: dict[str, Any], visitors: int) -> dict[str, Any]:
 
 
 async def page_visits(conn: AsyncConnection, f: Filters) -> ChartTable:
-    days = await _per_day(conn, f)
-    visitors, all_visitors = await _visitors(conn, f)
+    """Closed days from the rollups, open days (today) from the raw rows."""
+    parts = await split(conn, f)
+    days: dict[str, dict[str, Any]] = {}
+    visitors: dict[str, int] = {}
+    if parts.closed:
+        days, visitors = await _rolled_per_day(conn, parts.closed)
+    if parts.open:
+        days.update(await _per_day(conn, parts.open))
+    raw_visitors, all_visitors = await _visitors(conn, parts)
+    visitors.update(raw_visitors)
     rows = [_row(day, days[day], visitors.get(day, 0)) for day in sorted(days)]
     totals = {key: sum(values[key] for values in days.values()) for key in ADDITIVE}
     return ChartTable("visits", COLUMNS, rows, _row(N_("All days"), totals, all_visitors))

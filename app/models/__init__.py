@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from app.models.analytics import ANALYTICS_INDEXES
+from app.models.analytics_rollup import FunnelDayRollup, OrderDayRollup, RollupState, VisitorDayRollup
 from app.models.console import ConsoleSession, Invitation, LoginThrottle, PasswordReset, User
 from app.models.console_data import SHIPMENT_SEARCH_INDEXES
 from app.models.core import (
@@ -52,6 +53,7 @@ __all__ = [
     "CarrierWebhookInbox",
     "ChangeRequest",
     "ConsoleSession",
+    "FunnelDayRollup",
     "IdempotencyRecord",
     "ImportRun",
     "Invitation",
@@ -63,10 +65,12 @@ __all__ = [
     "NotificationAttempt",
     "NotificationRule",
     "Order",
+    "OrderDayRollup",
     "PageEvent",
     "PasswordReset",
     "Product",
     "RecommendationRule",
+    "RollupState",
     "SaveOffer",
     "Shipment",
     "ShopifyInbox",
@@ -75,6 +79,7 @@ __all__ = [
     "TemplateOverride",
     "TrackingEvent",
     "User",
+    "VisitorDayRollup",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -7,6 +7,9 @@ The shop (range 1–10 March 2025, now = 20 March 12:00 UTC):
   1004 (3 Mar 08:00, a@, holdout, cancelled) ups/ground in transit, last event 5 Mar (stuck: 15.5 days)
   1005 (10 Mar 23:30, d@, holdout) sandbox/ground in transit, last event 19 Mar
   1007 (6 Mar 10:00, a@) no shipment; 1000 (28 Feb) and 1008 (15 Mar) are outside the range
+
+Each test runs three times: on the raw rows alone, with every day rolled up, and with the rollups refreshed on
+5 March (1–4 March from the rollups, 5–10 March from the raw rows): the figures must not change.
 """
 
 from __future__ import annotations
@@ -15,9 +18,20 @@ import pytest
 
 from app.analytics.charts import dashboard
 from app.analytics.problems import problems_per_carrier, stuck_shipments
+from app.analytics.rollup import refresh
 from app.analytics.table import ChartTable
 from app.db import reading
+from tests.analytics.builders import at
 from tests.analytics.conftest import Shop
+
+ROLLED_ON = {"raw rows": None, "rolled up": at("03-20", "12:00"), "partly rolled up": at("03-05", "12:00")}
+
+
+@pytest.fixture(autouse=True, params=list(ROLLED_ON))
+async def rollups(request: pytest.FixtureRequest, engine, shop: Shop) -> None:
+    """The shop's rollups refreshed as of the parameter's time (none for the raw rows)."""
+    if (now := ROLLED_ON[request.param]) is not None:
+        await refresh(engine, now)
 
 
 def by(table: ChartTable, *keys: str) -> dict[tuple[object, ...], dict[str, object]]:

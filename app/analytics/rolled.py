@@ -1,0 +1,49 @@
+"""Reading through the daily rollups: a filter's range split into closed days (rollups) and open days (raw rows)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.analytics.filters import Filters
+from app.models import RollupState
+from app.models.analytics_rollup import ANY_CARRIER
+
+STATE = RollupState.__table__
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Split:
+    """The part of a filter's range read from the rollups (`closed`) and the part read raw (`open`)."""
+
+    closed: Filters | None
+    open: Filters | None
+
+
+async def closed_before(conn: AsyncConnection, merchant_id: int) -> date | None:
+    query = select(STATE.c.closed_before).where(STATE.c.merchant_id == merchant_id)
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def split(conn: AsyncConnection, f: Filters) -> Split:
+    boundary = await closed_before(conn, f.merchant_id)
+    if boundary is None:
+        return Split(None, f)
+    last_closed = boundary - timedelta(days=1)
+    closed = dataclasses.replace(f, end=min(f.end, last_closed)) if f.start <= last_closed else None
+    opened = dataclasses.replace(f, start=max(f.start, boundary)) if f.end >= boundary else None
+    return Split(closed, opened)
+
+
+def rolled_rows(table: Any, f: Filters) -> list[Any]:
+    """Conditions selecting a rollup's rows for the filter: merchant, carrier key and days."""
+    return [
+        table.c.merchant_id == f.merchant_id,
+        table.c.carrier == (f.carrier or ANY_CARRIER),
+        table.c.day >= f.start,
+        table.c.day <= f.end,
+    ]

@@ -1,0 +1,150 @@
+"""Keeps the dashboard's daily rollups current: which days to recount, the periodic refresh and the full backfill.
+
+Days before today (UTC) are closed and read from the rollups; today is always read from the raw rows. A refresh
+recounts, per merchant, the last REFRESH_DAYS closed days and every day whose orders saw something recorded since
+the previous refresh (less LOOKBACK): an order created or updated, a page view, a notification, a message event or
+a shipment. Anything that changes a closed day without such a trace within LOOKBACK (a notification whose state
+changes more than a day after it was created, a row written with a back-dated time) reaches the rollups with
+`ordertrail analytics-backfill`. A merchant with no rollups yet is backfilled by the first refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, union
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days
+from app.analytics.sql import ORDER, SHIPMENT, utc_day
+from app.db import insert_for, writing
+from app.models import Merchant, RollupState
+
+STATE = RollupState.__table__
+MERCHANT = Merchant.__table__
+REFRESH_DAYS = 3
+LOOKBACK = timedelta(days=1)
+BACKFILL_RUN_DAYS = 31
+
+
+def runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
+    """Consecutive days grouped into (first, last) runs."""
+    first = last = None
+    for day in sorted(set(days)):
+        if last is not None and day == last + timedelta(days=1):
+            last = day
+            continue
+        if first is not None and last is not None:
+            yield first, last
+        first = last = day
+    if first is not None and last is not None:
+        yield first, last
+
+
+def _days_of(conn: AsyncConnection, source: Any, *where: Any) -> Any:
+    return select(utc_day(conn, ORDER.c.placed_at).label("day")).select_from(source).where(*where)
+
+
+async def touched_days(conn: AsyncConnection, merchant_id: int, since: datetime) -> set[date]:
+    """Days of the merchant's orders that saw a row recorded (or an order updated) at or after `since`."""
+    mine = ORDER.c.merchant_id == merchant_id
+    sources = [
+        _days_of(conn, ORDER, mine, or_(ORDER.c.created_at >= since, ORDER.c.updated_at >= since)),
+        _days_of(
+            conn,
+            VIEW.join(ORDER, ORDER.c.id == VIEW.c.order_id),
+            mine,
+            VIEW.c.merchant_id == merchant_id,
+            VIEW.c.kind == "view",
+            VIEW.c.created_at >= since,
+        ),
+        _days_of(
+            conn,
+            NOTE.join(ORDER, ORDER.c.id == NOTE.c.order_id),
+            mine,
+            NOTE.c.merchant_id == merchant_id,
+            NOTE.c.created_at >= since,
+        ),
+        _days_of(
+            conn,
+            MESSAGE.join(NOTE, NOTE.c.id == MESSAGE.c.notification_id).join(ORDER, ORDER.c.id == NOTE.c.order_id),
+            mine,
+            MESSAGE.c.merchant_id == merchant_id,
+            MESSAGE.c.kind.in_(("bounced", "undelivered", "delivered", "open", "click")),
+            MESSAGE.c.created_at >= since,
+        ),
+        _days_of(
+            conn,
+            SHIPMENT.join(ORDER, ORDER.c.id == SHIPMENT.c.order_id),
+            mine,
+            SHIPMENT.c.merchant_id == merchant_id,
+            SHIPMENT.c.created_at >= since,
+        ),
+    ]
+    result = await conn.execute(union(*sources))
+    return {date.fromisoformat(day) for (day,) in result}
+
+
+async def _all_days(conn: AsyncConnection, merchant_id: int, before: date) -> list[date]:
+    first = (
+        await conn.execute(select(func.min(ORDER.c.placed_at)).where(ORDER.c.merchant_id == merchant_id))
+    ).scalar_one()
+    if first is None:
+        return []
+    start = first.astimezone(UTC).date()
+    return [start + timedelta(days=i) for i in range((before - start).days)]
+
+
+async def _save_state(conn: AsyncConnection, merchant_id: int, closed_before: date, now: datetime) -> None:
+    values = {"merchant_id": merchant_id, "closed_before": closed_before, "refreshed_at": now}
+    statement = insert_for(conn, STATE).values(values)
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[STATE.c.merchant_id], set_={"closed_before": closed_before, "refreshed_at": now}
+        )
+    )
+
+
+async def _fill(conn: AsyncConnection, merchant_id: int, days: Iterable[date], max_run: int | None = None) -> int:
+    count = 0
+    for first, last in runs(days):
+        while first <= last:
+            end = min(last, first + timedelta(days=max_run - 1)) if max_run else last
+            await fill_days(conn, DayRun(merchant_id, first, end))
+            count += (end - first).days + 1
+            first = end + timedelta(days=1)
+    return count
+
+
+async def refresh_merchant(engine: AsyncEngine, merchant_id: int, now: datetime) -> int:
+    """Recount the merchant's closed days that may have changed (all of them the first time), in one transaction;
+    returns how many days were recounted."""
+    today = now.astimezone(UTC).date()
+    async with writing(engine) as conn:
+        state = (await conn.execute(select(STATE).where(STATE.c.merchant_id == merchant_id))).first()
+        if state is None:
+            days = set(await _all_days(conn, merchant_id, today))
+        else:
+            days = {today - timedelta(days=n) for n in range(1, REFRESH_DAYS + 1)}
+            days |= {state.closed_before + timedelta(days=n) for n in range((today - state.closed_before).days)}
+            days |= await touched_days(conn, merchant_id, state.refreshed_at - LOOKBACK)
+        counted = await _fill(conn, merchant_id, (day for day in days if day < today), BACKFILL_RUN_DAYS)
+        await _save_state(conn, merchant_id, today, now)
+    return counted
+
+
+async def refresh(engine: AsyncEngine, now: datetime | None = None) -> int:
+    """Refresh every merchant's rollups; returns the number of days recounted."""
+    now = now or datetime.now(UTC)
+    async with engine.connect() as conn:
+        merchants = list((await conn.execute(select(MERCHANT.c.id).order_by(MERCHANT.c.id))).scalars())
+    return sum([await refresh_merchant(engine, merchant_id, now) for merchant_id in merchants])
+
+
+async def backfill(engine: AsyncEngine, now: datetime | None = None) -> int:
+    """Recount every closed day of every merchant from scratch; returns the number of days counted."""
+    async with writing(engine) as conn:
+        await conn.execute(delete(STATE))
+    return await refresh(engine, now)

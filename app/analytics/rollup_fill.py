@@ -1,0 +1,181 @@
+"""Recomputes a merchant's daily rollups for a run of days from the raw rows (delete, then insert from a SELECT).
+
+Each query counts exactly what the chart's raw query counts, grouped by the order's UTC day and carrier key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, delete, func, literal, select, union_all
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.analytics.filters import Filters
+from app.analytics.sql import ORDER, SHIPMENT, recorded_in_range, utc_date
+from app.models import FunnelDayRollup, MessageEvent, Notification, OrderDayRollup, PageEvent, VisitorDayRollup
+from app.models.analytics_rollup import ANY_CARRIER
+
+ORDER_DAY = OrderDayRollup.__table__
+VISITOR_DAY = VisitorDayRollup.__table__
+FUNNEL_DAY = FunnelDayRollup.__table__
+VIEW = PageEvent.__table__
+NOTE = Notification.__table__
+MESSAGE = MessageEvent.__table__
+ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY)
+MESSAGE_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
+
+
+class DayRun:
+    """Orders of `merchant_id` placed from day `first` to day `last` (inclusive, UTC)."""
+
+    def __init__(self, merchant_id: int, first: date, last: date) -> None:
+        self.merchant_id = merchant_id
+        self.first = first
+        self.last = last
+        self.filters = Filters(merchant_id=merchant_id, start=first, end=last, now=datetime.now(UTC))
+
+    def placed(self) -> list[Any]:
+        start = datetime.combine(self.first, time(), UTC)
+        return [
+            ORDER.c.merchant_id == self.merchant_id,
+            ORDER.c.placed_at >= start,
+            ORDER.c.placed_at < start + timedelta(days=(self.last - self.first).days + 1),
+        ]
+
+    def carrier_keys(self) -> Any:
+        """(order id, carrier key) for each order: once with "" and once per carrier it was shipped with."""
+        every = select(ORDER.c.id.label("order_id"), literal(ANY_CARRIER).label("carrier")).where(*self.placed())
+        shipped = (
+            select(SHIPMENT.c.order_id, SHIPMENT.c.carrier)
+            .join(ORDER, ORDER.c.id == SHIPMENT.c.order_id)
+            .where(SHIPMENT.c.merchant_id == self.merchant_id, *self.placed())
+            .distinct()
+        )
+        return union_all(every, shipped).subquery("keys")
+
+
+def _count_if(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _flag(condition: Any) -> Any:
+    return func.max(case((condition, 1), else_=0))
+
+
+def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
+    day = utc_date(conn, ORDER.c.placed_at).label("day")
+    cancelled = case((ORDER.c.cancelled_at.is_not(None), 1), else_=0).label("cancelled")
+    views = and_(
+        VIEW.c.order_id == ORDER.c.id,
+        VIEW.c.merchant_id == run.merchant_id,
+        VIEW.c.kind == "view",
+        recorded_in_range(conn, VIEW.c.created_at, run.filters),
+    )
+    per_order = (
+        select(ORDER.c.id.label("order_id"), day, ORDER.c.holdout, cancelled, func.count(VIEW.c.id).label("views"))
+        .select_from(ORDER.outerjoin(VIEW, views))
+        .where(*run.placed())
+        .group_by(ORDER.c.id, day, ORDER.c.holdout, cancelled)
+        .subquery("per_order")
+    )
+    keys = run.carrier_keys()
+    query = (
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            per_order.c.day,
+            per_order.c.holdout,
+            func.count(),
+            func.sum(per_order.c.views),
+            func.sum(per_order.c.views * per_order.c.views),
+            _count_if(per_order.c.views > 0),
+            func.sum(per_order.c.cancelled),
+        )
+        .select_from(per_order.join(keys, keys.c.order_id == per_order.c.order_id))
+        .group_by(keys.c.carrier, per_order.c.day, per_order.c.holdout)
+    )
+    columns = ["merchant_id", "carrier", "day", "holdout", "orders", "views", "view_squares", "visited_orders"]
+    return ORDER_DAY.insert().from_select([*columns, "cancelled"], query)
+
+
+def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
+    keys = run.carrier_keys()
+    query = (
+        select(literal(run.merchant_id), keys.c.carrier, utc_date(conn, ORDER.c.placed_at), VIEW.c.visitor)
+        .select_from(
+            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
+                VIEW,
+                and_(
+                    VIEW.c.order_id == ORDER.c.id,
+                    VIEW.c.merchant_id == run.merchant_id,
+                    VIEW.c.kind == "view",
+                    recorded_in_range(conn, VIEW.c.created_at, run.filters),
+                ),
+            )
+        )
+        .where(*run.placed(), VIEW.c.visitor != "")
+        .distinct()
+    )
+    return VISITOR_DAY.insert().from_select(["merchant_id", "carrier", "day", "visitor"], query)
+
+
+def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
+    notes_of_run = select(NOTE.c.id).join(ORDER, ORDER.c.id == NOTE.c.order_id).where(*run.placed())
+    flags = (
+        select(
+            MESSAGE.c.notification_id,
+            _flag(MESSAGE.c.kind.in_(("bounced", "undelivered"))).label("undelivered"),
+            _flag(MESSAGE.c.kind == "delivered").label("delivered"),
+            _flag(MESSAGE.c.kind == "open").label("opened"),
+            _flag(MESSAGE.c.kind == "click").label("clicked"),
+        )
+        .where(
+            MESSAGE.c.merchant_id == run.merchant_id,
+            MESSAGE.c.kind.in_(MESSAGE_KINDS),
+            MESSAGE.c.notification_id.in_(notes_of_run),
+            recorded_in_range(conn, MESSAGE.c.created_at, run.filters),
+        )
+        .group_by(MESSAGE.c.notification_id)
+        .subquery("flags")
+    )
+    keys = run.carrier_keys()
+    day = utc_date(conn, ORDER.c.placed_at)
+    query = (
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            day,
+            NOTE.c.trigger,
+            NOTE.c.channel,
+            _count_if(NOTE.c.state.in_(("pending", "sending"))),
+            _count_if(NOTE.c.state == "sent"),
+            _count_if(NOTE.c.state == "failed"),
+            *(func.coalesce(func.sum(flags.c[name]), 0) for name in ("undelivered", "delivered", "opened", "clicked")),
+        )
+        .select_from(
+            NOTE.join(ORDER, ORDER.c.id == NOTE.c.order_id)
+            .join(keys, keys.c.order_id == ORDER.c.id)
+            .outerjoin(flags, flags.c.notification_id == NOTE.c.id)
+        )
+        .where(
+            *run.placed(),
+            NOTE.c.merchant_id == run.merchant_id,
+            recorded_in_range(conn, NOTE.c.created_at, run.filters),
+        )
+        .group_by(keys.c.carrier, day, NOTE.c.trigger, NOTE.c.channel)
+    )
+    columns = ["merchant_id", "carrier", "day", "trigger", "channel", "queued", "sent", "failed"]
+    return FUNNEL_DAY.insert().from_select([*columns, "undelivered", "delivered", "opened", "clicked"], query)
+
+
+async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
+    """Replace the rollup rows of the run's days with freshly counted ones (inside the caller's transaction)."""
+    for table in ROLLUPS:
+        await conn.execute(
+            delete(table).where(
+                table.c.merchant_id == run.merchant_id, table.c.day >= run.first, table.c.day <= run.last
+            )
+        )
+    for statement in (_order_days(conn, run), _visitor_days(conn, run), _funnel_days(conn, run)):
+        await conn.execute(statement)

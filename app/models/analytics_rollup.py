@@ -1,0 +1,74 @@
+"""Daily rollups the dashboard reads for closed days: per merchant, per UTC day the orders were placed, per carrier.
+
+`carrier` is "" for every order of the day, or a carrier code for the orders with a shipment of that carrier (an
+order shipped with two carriers counts under both, as the carrier filter does). Filled by app.analytics.rollup.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Field, SQLModel
+
+from app.models.core import utcnow
+
+ANY_CARRIER = ""
+
+
+class OrderDayRollup(SQLModel, table=True):
+    """Orders placed on a day, split by holdout group: tracking-page views and cancellations (sums and squares,
+    so means and variances add up over days)."""
+
+    __tablename__ = "analytics_order_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    holdout: bool = Field(primary_key=True)
+    orders: int = 0
+    views: int = 0
+    view_squares: int = 0
+    visited_orders: int = 0
+    cancelled: int = 0
+
+
+class VisitorDayRollup(SQLModel, table=True):
+    """Each distinct visitor who viewed the page of an order placed on a day: distinct visitors over any range of
+    days are counted from these keys (distinct counts do not add up over days)."""
+
+    __tablename__ = "analytics_visitor_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    visitor: str = Field(max_length=16, primary_key=True)
+
+
+class FunnelDayRollup(SQLModel, table=True):
+    """Notifications of the orders placed on a day, per trigger and channel: how many reached each step."""
+
+    __tablename__ = "analytics_funnel_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    trigger: str = Field(max_length=32, primary_key=True)
+    channel: str = Field(max_length=8, primary_key=True)
+    queued: int = 0
+    sent: int = 0
+    failed: int = 0
+    undelivered: int = 0
+    delivered: int = 0
+    opened: int = 0
+    clicked: int = 0
+
+
+class RollupState(SQLModel, table=True):
+    """How far a merchant's rollups reach: every day before `closed_before` is rolled up (as of `refreshed_at`);
+    the dashboard reads that day and later from the raw rows."""
+
+    __tablename__ = "analytics_rollup_state"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    closed_before: date
+    refreshed_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,69 @@
+"""analytics: daily rollups for the dashboard (order day, visitor day, funnel day) and how far they reach
+
+Revision ID: b7d41c2e9a10
+Revises: 66d9b558f41b
+Create Date: 2026-11-22 17:40:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision: str = "b7d41c2e9a10"
+down_revision: str | None = "66d9b558f41b"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def _key(*extra: sa.Column) -> list[sa.Column]:
+    return [
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("carrier", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        *extra,
+    ]
+
+
+def _counts(*names: str) -> list[sa.Column]:
+    return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
+
+
+def upgrade() -> None:
+    op.create_table(
+        "analytics_order_day",
+        *_key(sa.Column("holdout", sa.Boolean(), nullable=False)),
+        *_counts("orders", "views", "view_squares", "visited_orders", "cancelled"),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "holdout"),
+    )
+    op.create_table(
+        "analytics_visitor_day",
+        *_key(sa.Column("visitor", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False)),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "visitor"),
+    )
+    op.create_table(
+        "analytics_funnel_day",
+        *_key(
+            sa.Column("trigger", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+            sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        ),
+        *_counts("queued", "sent", "failed", "undelivered", "delivered", "opened", "clicked"),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "trigger", "channel"),
+    )
+    op.create_table(
+        "analytics_rollup_state",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("closed_before", sa.Date(), nullable=False),
+        sa.Column("refreshed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id"),
+    )
+
+
+def downgrade() -> None:
+    for table in ("analytics_rollup_state", "analytics_funnel_day", "analytics_visitor_day", "analytics_order_day"):
+        op.drop_table(table)
