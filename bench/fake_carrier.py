@@ -20,10 +20,12 @@ from carriers.sandbox.server import MAX_BATCH, journey
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+UNAUTHORIZED = b'{"error": {"code": "UNAUTHORIZED", "message": "Invalid API key"}}'
 
 
 class FakeCarrier:
-    """ASGI app: POST /v1/track (sandbox shape), GET /_control/stats, POST /_control/reset."""
+    """ASGI app: POST /v1/track (sandbox shape), GET /v1/track/{number} (one number, for the bare GET loop),
+    GET /_control/stats, POST /_control/reset."""
 
     def __init__(self, *, api_key: str, now: datetime, speed: float = 1.0) -> None:
         self.api_key = api_key.encode()
@@ -74,6 +76,9 @@ class FakeCarrier:
         if path == "/v1/track" and method == "POST":
             self.requests += 1
             status, payload = self._authorised_track(scope, body)
+        elif path.startswith("/v1/track/") and method == "GET":
+            self.requests += 1
+            status, payload = self._authorised_get(scope, path.removeprefix("/v1/track/"))
         elif path == "/_control/stats":
             status, payload = 200, self.stats()
         elif path == "/_control/reset" and method == "POST":
@@ -86,11 +91,22 @@ class FakeCarrier:
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
 
-    def _authorised_track(self, scope: Scope, body: bytes) -> tuple[int, bytes]:
+    def _authorised(self, scope: Scope) -> bool:
         supplied = dict(scope["headers"]).get(b"authorization", b"").removeprefix(b"Bearer ").strip()
-        if not hmac.compare_digest(supplied, self.api_key):
-            return 401, b'{"error": {"code": "UNAUTHORIZED", "message": "Invalid API key"}}'
+        return hmac.compare_digest(supplied, self.api_key)
+
+    def _authorised_track(self, scope: Scope, body: bytes) -> tuple[int, bytes]:
+        if not self._authorised(scope):
+            return 401, UNAUTHORIZED
         return self.track(body)
+
+    def _authorised_get(self, scope: Scope, number: str) -> tuple[int, bytes]:
+        """The same reply as a one-number POST, for a plain GET (no request body to send or read)."""
+        if not self._authorised(scope):
+            return 401, UNAUTHORIZED
+        self.numbers += 1
+        self.distinct.add(number)
+        return 200, b'{"results": [' + self.entry(number) + b"]}"
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -1,5 +1,5 @@
 """Poll-sweep benchmark: N active shipments polled once through the real pipeline against a fake carrier process,
-compared with a bare aiohttp loop over the same batches, on SQLite and PostgreSQL, over HTTP and HTTPS.
+compared with the fastest bare aiohttp loop (one number per request) on SQLite and PostgreSQL, over HTTP and HTTPS.
 
 Run: .venv/bin/python -m bench.poll_sweep [--shipments 100000] [--postgres URL] [--schemes http,https]
 """
@@ -55,6 +55,8 @@ SEED_CHUNK = 2_000
 # Scenarios with real journeys; each shipment is seeded as last seen one step before its newest scan.
 SCENARIO_CODES = ("DL", "OD", "EX", "FA", "PU", "RT", "CU", "LT")
 SINCE_LAST_POLL = timedelta(hours=1)
+TARGET = 0.5  # the sweep's shipments/s over the fastest bare loop's requests/s (issue 3)
+RSS_GROWTH_LIMIT_MB = 3.0  # "worker memory stays flat"
 
 
 # --- the shipments: numbers, journeys and the state a previous poll left -------------------------------------------
@@ -274,10 +276,15 @@ class BareResult:
     requests: int
     seconds: float
     cpu_seconds: float
+    label: str = ""
 
     @property
     def rate(self) -> float:
         return self.shipments / self.seconds if self.seconds else 0.0
+
+    @property
+    def request_rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
 
 
 def batches(count: int, now: datetime, size: int) -> Iterator[list[str]]:
@@ -294,9 +301,13 @@ async def bare_loop(
     concurrency: int,
     tls: Any,
     work: Callable[[bytes], object] | None = None,
+    get: bool = False,
 ) -> BareResult:
     """Plain aiohttp POSTs of the same batches at the same concurrency: read each body, and by default nothing else
-    (`work` adds a step per body, e.g. json.loads or the carrier's parse, to show where the sweep's time goes)."""
+    (`work` adds a step per body, e.g. json.loads or the carrier's parse, to show where the sweep's time goes).
+    `get`: plain GETs of one number each instead (no request body at all)."""
+    if get and size != 1:
+        raise ValueError("the GET loop asks for one number per request")
     pending = iter(list(batches(count, now, size)))  # numbers built before the clock starts: not the client's cost
     headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
     done = [0, 0]
@@ -304,8 +315,12 @@ async def bare_loop(
 
     async def worker(session: aiohttp.ClientSession) -> None:
         for numbers in pending:
-            body = json.dumps({"tracking_numbers": numbers}).encode()
-            async with session.post(f"{base_url}/v1/track", data=body, headers=headers) as response:
+            if get:
+                request = session.get(f"{base_url}/v1/track/{numbers[0]}", headers=headers)
+            else:
+                payload = json.dumps({"tracking_numbers": numbers}).encode()
+                request = session.post(f"{base_url}/v1/track", data=payload, headers=headers)
+            async with request as response:
                 body = await response.read()
                 response.raise_for_status()
             if work is not None:
@@ -317,7 +332,8 @@ async def bare_loop(
         started, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
         seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
-    return BareResult(done[1], done[0], seconds, cpu_seconds)
+    label = "1-number GETs" if get else f"{size}-number POSTs"
+    return BareResult(done[1], done[0], seconds, cpu_seconds, label)
 
 
 # --- the fake carrier process, with a self-signed certificate for HTTPS ---------------------------------------------
@@ -573,10 +589,24 @@ class Row:
     database: str
     per_request: int
     sweep: SweepResult
-    bare: BareResult
+    bare: BareResult  # the bare loop of the same request shape
+    fastest: BareResult  # the fastest bare loop of this scheme: one number per request, GET or POST
     check: Check
     seed_seconds: float
     rss: tuple[float, float, float, float]  # peak before, peak after, current before, current after
+
+    @property
+    def ratio(self) -> float:
+        """The issue's measure: the sweep's shipments/s over the fastest bare loop's requests/s."""
+        return self.sweep.rate / max(self.fastest.request_rate, 1e-9)
+
+    @property
+    def cpu_us(self) -> float:
+        return self.sweep.cpu_seconds / max(self.sweep.shipments, 1) * 1e6
+
+    @property
+    def rss_growth(self) -> float:
+        return self.rss[3] - self.rss[2]
 
 
 async def measure_database(
@@ -596,15 +626,21 @@ async def measure_database(
     return result, found, copies.seeded[kind][2], (before[0], after[0], before[1], after[1])
 
 
-async def bare_loops(carrier: Carrier, args: argparse.Namespace, now: datetime, size: int) -> BareResult:
+async def bare_loops(
+    carrier: Carrier, args: argparse.Namespace, now: datetime, size: int, *, get: bool = False
+) -> BareResult:
     """The fastest of `--bare-runs` bare loops for this request shape, then the loop plus json.loads and parse."""
     concurrency = SandboxAdapter.max_concurrency
     runs = [
-        await bare_loop(carrier.base_url, args.shipments, now, size=size, concurrency=concurrency, tls=carrier.tls)
+        await bare_loop(
+            carrier.base_url, args.shipments, now, size=size, concurrency=concurrency, tls=carrier.tls, get=get
+        )
         for _ in range(args.bare_runs)
     ]
-    rates = ", ".join(f"{b.requests / b.seconds:,.0f} req/s ({cpu_us(b):.0f} µs CPU per request)" for b in runs)
-    print(f"{carrier.base_url.split(':')[0]} {size}/request: bare aiohttp loop {rates}", flush=True)
+    rates = ", ".join(f"{b.request_rate:,.0f} req/s ({cpu_us(b):.0f} µs CPU per request)" for b in runs)
+    print(f"{carrier.base_url.split(':')[0]} bare aiohttp loop, {runs[0].label}: {rates}", flush=True)
+    if get:
+        return max(runs, key=lambda b: b.rate)
     if args.breakdown:
         for label, work in (("+ json.loads", json.loads), ("+ sandbox parse", parse)):
             step = await bare_loop(
@@ -634,13 +670,19 @@ async def run(args: argparse.Namespace) -> list[Row]:
                 print(f"{kind}: seeded {args.shipments:,} shipments in {copies.seeded[kind][2]:.0f}s", flush=True)
             for scheme in args.schemes.split(","):
                 async with carrier_process(now, scheme) as carrier:
+                    # The issue's baseline: the fastest bare loop, plain GETs or POSTs of one number per request.
+                    shapes = {1: await bare_loops(carrier, args, now, 1)}
+                    fastest = max(shapes[1], await bare_loops(carrier, args, now, 1, get=True), key=lambda b: b.rate)
                     for size in [int(n) for n in args.per_request.split(",")]:
-                        best = await bare_loops(carrier, args, now, size)
+                        if size not in shapes:
+                            shapes[size] = await bare_loops(carrier, args, now, size)
                         for kind in databases:
                             result, found, seed_seconds, rss = await measure_database(
                                 copies, kind, carrier, args, now, size
                             )
-                            rows.append(Row(scheme, kind, size, result, best, found, seed_seconds, rss))
+                            rows.append(
+                                Row(scheme, kind, size, result, shapes[size], fastest, found, seed_seconds, rss)
+                            )
                             print(describe(rows[-1]), flush=True)
         finally:
             await copies.drop()
@@ -651,29 +693,53 @@ def describe(row: Row) -> str:
     s = row.sweep
     return (
         f"{row.scheme}/{row.database} {row.per_request}/request: {s.shipments:,} shipments in {s.seconds:.1f}s "
-        f"({s.rate:,.0f}/s, {s.cpu_seconds / max(s.shipments, 1) * 1e6:.0f} µs CPU each), {s.ticks} ticks, "
+        f"({s.rate:,.0f}/s, {row.cpu_us:.0f} µs CPU each), {s.ticks} ticks, "
         f"{s.status_changes:,} status changes, {s.notifications:,} notifications, errors {s.errors}; "
         f"seeded in {row.seed_seconds:.1f}s; {row.check}"
     )
 
 
 def table(rows: list[Row], shipments: int) -> str:
-    """Requests/s compares the sweep with the bare loop at the same request shape; shipments/s is the work done."""
+    """Shipments/s of the sweep against the fastest one-number bare loop's requests/s (the issue's measure), with
+    the bare loop of the sweep's own request shape alongside; worker CPU and memory."""
     head = (
-        "| scheme | database | numbers/request | sweep s | sweep req/s | bare loop req/s | ratio | sweep shipments/s | "
-        "bare shipments/s | polled once | new events | peak RSS before → after MB | RSS before → after MB |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "| scheme | database | numbers/request | sweep s | sweep shipments/s | fastest bare loop req/s | ratio | "
+        "worker CPU µs/shipment | bare CPU µs/request | same-shape bare req/s | sweep req/s | polled once | "
+        "new events | peak RSS before → after MB | RSS before → after MB |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for row in rows:
-        s, c, b = row.sweep, row.check, row.bare
+        s, c, b, f = row.sweep, row.check, row.bare, row.fastest
         once = "yes" if c.polled_numbers == c.distinct_numbers == shipments == s.shipments and not c.still_due else "NO"
         sweep_requests = c.requests / s.seconds if s.seconds else 0.0
-        bare_requests = b.requests / b.seconds if b.seconds else 0.0
         lines.append(
-            f"| {row.scheme} | {row.database} | {row.per_request} | {s.seconds:.1f} | {sweep_requests:,.0f} | "
-            f"{bare_requests:,.0f} | {sweep_requests / max(bare_requests, 1e-9):.1%} | {s.rate:,.0f} | {b.rate:,.0f} | "
-            f"{once} | {c.events:,} | {row.rss[0]:.0f} → {row.rss[1]:.0f} | {row.rss[2]:.0f} → {row.rss[3]:.0f} |"
+            f"| {row.scheme} | {row.database} | {row.per_request} | {s.seconds:.1f} | {s.rate:,.0f} | "
+            f"{f.request_rate:,.0f} ({f.label}) | {row.ratio:.1%} | {row.cpu_us:.0f} | {cpu_us(f):.0f} | "
+            f"{b.request_rate:,.0f} | {sweep_requests:,.0f} | {once} | {c.events:,} | "
+            f"{row.rss[0]:.0f} → {row.rss[1]:.0f} | {row.rss[2]:.0f} → {row.rss[3]:.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def verdicts(rows: list[Row]) -> str:
+    """Per scheme and database: (a) the sweep at the carrier's own batch size, (b) one number per request, each
+    against the fastest bare loop (one number per request); the worker's CPU; its memory over the sweep."""
+    lines = [
+        f"Target: sweep shipments/s >= {TARGET:.0%} of the fastest bare loop's requests/s; RSS growth <= "
+        f"{RSS_GROWTH_LIMIT_MB:.0f} MB"
+    ]
+    for row in rows:
+        s, f = row.sweep, row.fastest
+        shape = "(a) carrier batch" if row.per_request > 1 else "(b) same shape"
+        verdict = "ok" if row.ratio >= TARGET else "MISSED"
+        growth = row.rss_growth
+        memory = "ok" if growth <= RSS_GROWTH_LIMIT_MB else f"GROWTH > {RSS_GROWTH_LIMIT_MB:.0f} MB"
+        lines.append(
+            f"{row.scheme}/{row.database} {shape}, {row.per_request} number(s)/request: {s.rate:,.0f} shipments/s "
+            f"vs {f.request_rate:,.0f} req/s ({f.label}) = {row.ratio:.1%} {verdict}; worker CPU {row.cpu_us:.0f} µs/"
+            f"shipment (bare {cpu_us(f):.0f} µs/request); RSS {row.rss[2]:.1f} → {row.rss[3]:.1f} MB "
+            f"({growth:+.1f}) {memory}"
         )
     return "\n".join(lines)
 
@@ -685,7 +751,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--postgres", default=os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", ""))
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--schemes", default="http,https")
-    parser.add_argument("--per-request", default="1,50", help="numbers per carrier call, comma-separated (max 50)")
+    parser.add_argument(
+        "--per-request", default="50,1", help="numbers per carrier call, comma-separated (max 50; 50 is the sandbox's)"
+    )
     parser.add_argument("--bare-runs", type=int, default=2)
     parser.add_argument("--breakdown", action="store_true", help="also time the bare loop plus json.loads and parse")
     parser.add_argument("--pollers", type=int, default=1, help="poll_once loops side by side in the worker process")
@@ -704,6 +772,8 @@ def main(argv: list[str] | None = None) -> None:
     rows = uvloop.run(run(args)) if args.loop == "uvloop" else asyncio.run(run(args))
     print()
     print(table(rows, args.shipments))
+    print()
+    print(verdicts(rows))
 
 
 if __name__ == "__main__":
