@@ -1,7 +1,8 @@
 """Email over real SMTP with aiosmtplib: a small pool of reused connections, typed results, safe headers.
 
-Headers are built only through `email.message.EmailMessage` (policy=default) from values stripped of
-CR, LF and NUL, so merchant text can never add a header.
+Headers are built only by the email package (policy=default) from values stripped of CR, LF and NUL, so merchant
+text can never add a header. `build_message` is the `EmailMessage`; what is sent is its bytes, assembled by
+`wire.Wire` from the same package's pieces without building the MIME tree per message.
 """
 
 from __future__ import annotations
@@ -18,8 +19,7 @@ from functools import lru_cache
 import aiosmtplib
 
 from notifications.base import EmailMessageSpec, SendResult
-
-_CONTROL = str.maketrans("", "", "\r\n\x00")
+from notifications.channels.wire import ADDR_SPEC, MSG_ID, Wire, clean_header
 
 
 class _CachedHeaderRegistry(HeaderRegistry):
@@ -58,13 +58,15 @@ class _FoldOncePolicy(EmailPolicy):
 
 POLICY = _FoldOncePolicy(header_factory=_CachedHeaderRegistry())
 WIRE_POLICY = POLICY.clone(linesep="\r\n")  # what goes over SMTP: CRLF line ends, like `email.policy.SMTP`
+WIRE = Wire(POLICY, WIRE_POLICY)
 
 
-def clean_header(value: str) -> str:
-    return value.translate(_CONTROL).strip()
+def new_boundary() -> str:
+    # A random boundary chosen here spares the generator a per-message regex compile to pick one.
+    return f"=_{secrets.token_hex(16)}"
 
 
-def build_message(spec: EmailMessageSpec) -> EmailMessage:
+def build_message(spec: EmailMessageSpec, boundary: str | None = None) -> EmailMessage:
     message = EmailMessage(policy=POLICY)
     sender = clean_header(spec.sender)
     name = clean_header(spec.sender_name)
@@ -79,8 +81,7 @@ def build_message(spec: EmailMessageSpec) -> EmailMessage:
         message[clean_header(key)] = clean_header(value)
     message.set_content(spec.text)
     message.add_alternative(spec.html, subtype="html")
-    # A random boundary chosen here spares the generator a per-message regex compile to pick one.
-    message.set_boundary(f"=_{secrets.token_hex(16)}")
+    message.set_boundary(boundary or new_boundary())
     return message
 
 
@@ -91,6 +92,8 @@ def wire_bytes(message: EmailMessage) -> bytes:
 
 
 def valid_address(address: str) -> bool:
+    if ADDR_SPEC.fullmatch(address):  # a plain dot-atom address, which the parser below accepts
+        return True
     try:
         Address(addr_spec=address)
     except (ValueError, IndexError, TypeError):
@@ -131,17 +134,19 @@ class SmtpEmailChannel:
     async def send(self, spec: EmailMessageSpec) -> SendResult:
         if not valid_address(spec.to):
             return SendResult.permanent(f"invalid recipient address {spec.to!r}", code="invalid_address")
-        message = build_message(spec)
         envelope = (clean_header(spec.sender), clean_header(spec.to))
-        data = wire_bytes(message) if all(part.isascii() for part in envelope) else None
+        if all(part.isascii() for part in envelope):
+            message: EmailMessage | bytes = WIRE.message(spec, new_boundary())
+        else:  # an internationalised address: aiosmtplib negotiates SMTPUTF8 for the message object
+            message = build_message(spec)
         smtp = await self._idle.get()
         try:
-            return await self._send(smtp, message, envelope, data)
+            return await self._send(smtp, message, envelope, spec)
         finally:
             self._idle.put_nowait(smtp)
 
     async def _send(
-        self, smtp: aiosmtplib.SMTP, message: EmailMessage, envelope: tuple[str, str], data: bytes | None
+        self, smtp: aiosmtplib.SMTP, message: EmailMessage | bytes, envelope: tuple[str, str], spec: EmailMessageSpec
     ) -> SendResult:
         try:
             await self._ready(smtp)
@@ -149,10 +154,10 @@ class SmtpEmailChannel:
             await self._drop(smtp)
             return SendResult.temporary(f"SMTP server unreachable: {exc}", code="connect")
         try:
-            if data is None:  # an internationalised address: aiosmtplib negotiates SMTPUTF8 for it
-                errors, reply = await smtp.send_message(message)
+            if isinstance(message, bytes):
+                errors, reply = await smtp.sendmail(envelope[0], [envelope[1]], message)
             else:
-                errors, reply = await smtp.sendmail(envelope[0], [envelope[1]], data)
+                errors, reply = await smtp.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             return _refused(exc.recipients[0] if exc.recipients else None)
         except aiosmtplib.SMTPResponseException as exc:
@@ -167,7 +172,7 @@ class SmtpEmailChannel:
         if errors:
             refused = next(iter(errors.values()))
             return _refused(refused)
-        return SendResult.sent(str(message["Message-ID"] or reply))
+        return SendResult.sent(message_id_header(spec) or str(reply))
 
     async def _drop(self, smtp: aiosmtplib.SMTP) -> None:
         with contextlib.suppress(Exception):
@@ -179,6 +184,16 @@ class SmtpEmailChannel:
             if smtp.is_connected:
                 with contextlib.suppress(Exception):
                     await smtp.quit()
+
+
+def message_id_header(spec: EmailMessageSpec) -> str:
+    """The Message-ID as the header holds it (what `message["Message-ID"]` reads back), '' when there is none."""
+    if not spec.message_id:
+        return ""
+    value = clean_header(spec.message_id)
+    if MSG_ID.fullmatch(value):  # a plain <id@domain>, which the header keeps as it is
+        return value
+    return str(POLICY.header_store_parse("Message-ID", value)[1])
 
 
 def _refused(response: object) -> SendResult:
