@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days
+from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days, link_visitors
 from app.analytics.sql import ORDER, SHIPMENT, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
@@ -130,7 +130,10 @@ async def refresh_merchant(engine: AsyncEngine, merchant_id: int, now: datetime)
             days = {today - timedelta(days=n) for n in range(1, REFRESH_DAYS + 1)}
             days |= {state.closed_before + timedelta(days=n) for n in range((today - state.closed_before).days)}
             days |= await touched_days(conn, merchant_id, state.refreshed_at - LOOKBACK)
-        counted = await _fill(conn, merchant_id, (day for day in days if day < today), BACKFILL_RUN_DAYS)
+        closed = [day for day in days if day < today]
+        counted = await _fill(conn, merchant_id, closed, BACKFILL_RUN_DAYS)
+        if closed:
+            await link_visitors(conn, merchant_id, min(closed))
         await _save_state(conn, merchant_id, today, now)
     return counted
 

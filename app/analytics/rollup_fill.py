@@ -8,17 +8,26 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, literal, select, union_all
+from sqlalchemy import Date, and_, case, delete, func, literal, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
 from app.analytics.sql import ORDER, SHIPMENT, recorded_in_range, utc_date
-from app.models import FunnelDayRollup, MessageEvent, Notification, OrderDayRollup, PageEvent, VisitorDayRollup
-from app.models.analytics_rollup import ANY_CARRIER
+from app.models import (
+    FunnelDayRollup,
+    MessageEvent,
+    Notification,
+    OrderDayRollup,
+    PageEvent,
+    VisitorDayRollup,
+    VisitorSpanRollup,
+)
+from app.models.analytics_rollup import ANY_CARRIER, NO_EARLIER_DAY
 
 ORDER_DAY = OrderDayRollup.__table__
 VISITOR_DAY = VisitorDayRollup.__table__
 FUNNEL_DAY = FunnelDayRollup.__table__
+VISITOR_SPAN = VisitorSpanRollup.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
 MESSAGE = MessageEvent.__table__
@@ -102,7 +111,13 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
 def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
     keys = run.carrier_keys()
     query = (
-        select(literal(run.merchant_id), keys.c.carrier, utc_date(conn, ORDER.c.placed_at), VIEW.c.visitor)
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            utc_date(conn, ORDER.c.placed_at),
+            VIEW.c.visitor,
+            literal(NO_EARLIER_DAY, Date),
+        )
         .select_from(
             ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
                 VIEW,
@@ -117,7 +132,7 @@ def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
         .where(*run.placed(), VIEW.c.visitor != "")
         .distinct()
     )
-    return VISITOR_DAY.insert().from_select(["merchant_id", "carrier", "day", "visitor"], query)
+    return VISITOR_DAY.insert().from_select(["merchant_id", "carrier", "day", "visitor", "previous_day"], query)
 
 
 def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
@@ -179,3 +194,34 @@ async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
         )
     for statement in (_order_days(conn, run), _visitor_days(conn, run), _funnel_days(conn, run)):
         await conn.execute(statement)
+
+
+async def link_visitors(conn: AsyncConnection, merchant_id: int, first: date) -> None:
+    """After days from `first` on were recounted: each visitor key's previous day, and the visitor spans of those
+    days (earlier keys and spans do not depend on later days, so they stay as they are)."""
+    key, earlier = VISITOR_DAY, VISITOR_DAY.alias("earlier")
+    previous = (
+        select(func.max(earlier.c.day))
+        .where(
+            earlier.c.merchant_id == key.c.merchant_id,
+            earlier.c.carrier == key.c.carrier,
+            earlier.c.visitor == key.c.visitor,
+            earlier.c.day < key.c.day,
+        )
+        .scalar_subquery()
+    )
+    await conn.execute(
+        update(key)
+        .where(key.c.merchant_id == merchant_id, key.c.day >= first)
+        .values(previous_day=func.coalesce(previous, literal(NO_EARLIER_DAY, Date)))
+    )
+    await conn.execute(
+        delete(VISITOR_SPAN).where(VISITOR_SPAN.c.merchant_id == merchant_id, VISITOR_SPAN.c.day >= first)
+    )
+    spans = (
+        select(key.c.merchant_id, key.c.carrier, key.c.day, key.c.previous_day, func.count())
+        .where(key.c.merchant_id == merchant_id, key.c.day >= first)
+        .group_by(key.c.merchant_id, key.c.carrier, key.c.day, key.c.previous_day)
+    )
+    columns = ["merchant_id", "carrier", "day", "previous_day", "visitors"]
+    await conn.execute(VISITOR_SPAN.insert().from_select(columns, spans))

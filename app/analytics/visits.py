@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union
+from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
 from app.analytics.rolled import Split, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range, utc_day
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import OrderDayRollup, PageEvent, VisitorDayRollup
+from app.models import OrderDayRollup, PageEvent, VisitorDayRollup, VisitorSpanRollup
 
 EVENT = PageEvent.__table__
 ORDER_DAY = OrderDayRollup.__table__
 VISITOR_DAY = VisitorDayRollup.__table__
+VISITOR_SPAN = VisitorSpanRollup.__table__
 
 COLUMNS = [
     Column("day", N_("Order date"), "date"),
@@ -82,7 +83,11 @@ async def _rolled_per_day(conn: AsyncConnection, f: Filters) -> tuple[dict[str, 
         .group_by(ORDER_DAY.c.day)
     )
     days = {_day(r.day): {k: int(getattr(r, k) or 0) for k in ADDITIVE} for r in await conn.execute(query)}
-    counted = select(VISITOR_DAY.c.day, func.count()).where(*rolled_rows(VISITOR_DAY, f)).group_by(VISITOR_DAY.c.day)
+    counted = (
+        select(VISITOR_SPAN.c.day, func.sum(VISITOR_SPAN.c.visitors))
+        .where(*rolled_rows(VISITOR_SPAN, f))
+        .group_by(VISITOR_SPAN.c.day)
+    )
     return days, {_day(day): int(n) for day, n in await conn.execute(counted)}
 
 
@@ -90,24 +95,30 @@ def _day(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
+async def _rolled_visitors(conn: AsyncConnection, f: Filters) -> int:
+    """Distinct visitors of the rolled days: those of the days whose previous day is before the range."""
+    query = select(func.sum(VISITOR_SPAN.c.visitors)).where(
+        *rolled_rows(VISITOR_SPAN, f), VISITOR_SPAN.c.previous_day < f.start
+    )
+    return int((await conn.execute(query)).scalar_one() or 0)
+
+
 async def _visitors(conn: AsyncConnection, parts: Split) -> tuple[dict[str, int], int]:
-    """Distinct visitors per day and over the whole range: the rolled days' keys and the open days' views are
-    united before counting, so a visitor seen on both sides counts once."""
+    """Distinct visitors per open day, and over the whole range: the rolled days' count plus the open days'
+    visitors not seen on a rolled day of the range."""
     per_day: dict[str, int] = {}
-    everyone: list[Any] = []
-    if parts.closed:
-        everyone.append(select(VISITOR_DAY.c.visitor).where(*rolled_rows(VISITOR_DAY, parts.closed)))
+    total = await _rolled_visitors(conn, parts.closed) if parts.closed else 0
     if parts.open:
         pairs, visitors = _raw_visitors(conn, parts.open)
         distinct_pairs = pairs.distinct().subquery()
         counted = select(distinct_pairs.c.day, func.count().label("n")).group_by(distinct_pairs.c.day)
         per_day.update({r.day: int(r.n) for r in await conn.execute(counted)})
-        everyone.append(visitors)
-    if not everyone:
-        return per_day, 0
-    distinct = union(*everyone).subquery() if len(everyone) > 1 else everyone[0].distinct().subquery()
-    total = (await conn.execute(select(func.count()).select_from(distinct))).scalar_one()
-    return per_day, int(total)
+        if parts.closed:
+            seen = exists().where(*rolled_rows(VISITOR_DAY, parts.closed), VISITOR_DAY.c.visitor == EVENT.c.visitor)
+            visitors = visitors.where(~seen)
+        new = visitors.distinct().subquery()
+        total += int((await conn.execute(select(func.count()).select_from(new))).scalar_one())
+    return per_day, total
 
 
 def _row(day: str, values: dict[str, Any], visitors: int) -> dict[str, Any]:

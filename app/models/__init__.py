@@ -6,7 +6,13 @@ from __future__ import annotations
 from sqlmodel import SQLModel
 
 from app.models.analytics import ANALYTICS_INDEXES
-from app.models.analytics_rollup import FunnelDayRollup, OrderDayRollup, RollupState, VisitorDayRollup
+from app.models.analytics_rollup import (
+    FunnelDayRollup,
+    OrderDayRollup,
+    RollupState,
+    VisitorDayRollup,
+    VisitorSpanRollup,
+)
 from app.models.console import ConsoleSession, Invitation, LoginThrottle, PasswordReset, User
 from app.models.console_data import SHIPMENT_SEARCH_INDEXES
 from app.models.core import (
@@ -80,6 +86,7 @@ __all__ = [
     "TrackingEvent",
     "User",
     "VisitorDayRollup",
+    "VisitorSpanRollup",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

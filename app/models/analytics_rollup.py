@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from app.models.core import utcnow
 
 ANY_CARRIER = ""
+NO_EARLIER_DAY = date(1, 1, 1)
+"""`previous_day` of a visitor's first day."""
 
 
 class OrderDayRollup(SQLModel, table=True):
@@ -33,15 +36,30 @@ class OrderDayRollup(SQLModel, table=True):
 
 
 class VisitorDayRollup(SQLModel, table=True):
-    """Each distinct visitor who viewed the page of an order placed on a day: distinct visitors over any range of
-    days are counted from these keys (distinct counts do not add up over days)."""
+    """Each distinct visitor who viewed the page of an order placed on a day, with the visitor's previous such day
+    (distinct counts do not add up over days; these keys are what VisitorSpanRollup is counted from)."""
 
     __tablename__ = "analytics_visitor_day"
+    __table_args__ = (Index("ix_analytics_visitor_day_visitor", "merchant_id", "carrier", "visitor", "day"),)
 
     merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
     carrier: str = Field(max_length=32, primary_key=True)
     day: date = Field(primary_key=True)
     visitor: str = Field(max_length=16, primary_key=True)
+    previous_day: date = NO_EARLIER_DAY
+
+
+class VisitorSpanRollup(SQLModel, table=True):
+    """How many visitors of a day were last seen on `previous_day`: the distinct visitors of days `start`..`end`
+    are those of these days whose previous day is before `start`, a sum with no DISTINCT."""
+
+    __tablename__ = "analytics_visitor_span"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    previous_day: date = Field(primary_key=True)
+    visitors: int = 0
 
 
 class FunnelDayRollup(SQLModel, table=True):

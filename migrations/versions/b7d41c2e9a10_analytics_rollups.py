@@ -1,4 +1,4 @@
-"""analytics: daily rollups for the dashboard (order day, visitor day, funnel day) and how far they reach
+"""analytics: daily rollups for the dashboard (order day, visitor day and span, funnel day) and how far they reach
 
 Revision ID: b7d41c2e9a10
 Revises: 66d9b558f41b
@@ -41,8 +41,19 @@ def upgrade() -> None:
     op.create_table(
         "analytics_visitor_day",
         *_key(sa.Column("visitor", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False)),
+        sa.Column("previous_day", sa.Date(), nullable=False),
         sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
         sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "visitor"),
+    )
+    op.create_index(
+        "ix_analytics_visitor_day_visitor", "analytics_visitor_day", ["merchant_id", "carrier", "visitor", "day"]
+    )
+    op.create_table(
+        "analytics_visitor_span",
+        *_key(sa.Column("previous_day", sa.Date(), nullable=False)),
+        *_counts("visitors"),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "previous_day"),
     )
     op.create_table(
         "analytics_funnel_day",
@@ -65,5 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("analytics_rollup_state", "analytics_funnel_day", "analytics_visitor_day", "analytics_order_day"):
-        op.drop_table(table)
+    op.drop_index("ix_analytics_visitor_day_visitor", table_name="analytics_visitor_day")
+    tables = ("rollup_state", "funnel_day", "visitor_span", "visitor_day", "order_day")
+    for table in tables:
+        op.drop_table(f"analytics_{table}")
