@@ -2,7 +2,8 @@
 (uvicorn, one worker, wrk at 32 connections) against a bare Starlette plaintext endpoint on the same server in the
 same run. Warm = repeated views (rendered page cached); cold = every view rendered (cache off).
 
-Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32]
+Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32] [--postgres URL]
+SQLite (a temporary file) by default; with --postgres, a temporary database made on that server and dropped after.
 Needs `wrk` (apt-get install wrk). Targets: warm >= 50 % of bare req/s, cold >= 20 %, p99 < 50 ms.
 """
 
@@ -18,6 +19,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -32,25 +35,26 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def settings_for(db_path: Path):
+def settings_for(database: Path | str):
+    """Settings on a SQLite file (a Path) or a database URL (a str)."""
     from app.settings import Settings
 
     return Settings(
         _env_file=None,
         environment="development",
-        database_url=f"sqlite+aiosqlite:///{db_path}",
+        database_url=database if isinstance(database, str) else f"sqlite+aiosqlite:///{database}",
         base_url="http://127.0.0.1",
         secret_key="bench-secret-key-0123456789abcdef0123456789",
     )
 
 
-async def seed(db_path: Path) -> str:
+async def seed(database: Path | str) -> str:
     """One shop, a catalogue with rules giving 4 recommendations, one order, one shipment with 20 events."""
     from app.db import make_engine, writing
     from app.models import LineItem, Merchant, Order, Product, RecommendationRule, Shipment, TrackingEvent, metadata
     from app.security.tokens import derive_token, new_ref, token_hash
 
-    settings = settings_for(db_path)
+    settings = settings_for(database)
     engine = make_engine(settings.database_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
@@ -162,7 +166,7 @@ async def seed(db_path: Path) -> str:
     return derive_token(settings.secret_key, ref, 0)
 
 
-def serve(db_path: Path, port: int, cache: bool) -> None:
+def serve(database: Path | str, port: int, cache: bool) -> None:
     """The server process: the real app plus a bare plaintext endpoint, uvicorn with one worker."""
     import uvicorn
     from starlette.applications import Starlette
@@ -176,7 +180,7 @@ def serve(db_path: Path, port: int, cache: bool) -> None:
         return PlainTextResponse("Hello, world!")
 
     extra = [Mount("/bare", Starlette(routes=[Route("/", bare)]))]
-    app = create_app(settings_for(db_path), extra_mounts=extra)
+    app = create_app(settings_for(database), extra_mounts=extra)
     if not cache:
         app.state.page_cache = PageCache(max_entries=0)  # every view is a first view: query + render
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, workers=1)
@@ -199,12 +203,12 @@ def wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
     return rps, p99
 
 
-def run_mode(db_path: Path, token: str, cache: bool, seconds: int, connections: int) -> dict[str, float]:
+def run_mode(database: Path | str, token: str, cache: bool, seconds: int, connections: int) -> dict[str, float]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     mode = "warm" if cache else "cold"
     server = subprocess.Popen(
-        [sys.executable, "-m", "bench.tracking_page", "--serve", str(db_path), str(port), mode], cwd=ROOT, env=env
+        [sys.executable, "-m", "bench.tracking_page", "--serve", str(database), str(port), mode], cwd=ROOT, env=env
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -232,23 +236,59 @@ def run_mode(db_path: Path, token: str, cache: bool, seconds: int, connections: 
         server.wait(10)
 
 
+@contextmanager
+def temporary_database(postgres_url: str | None) -> Iterator[Path | str]:
+    """A SQLite file in a temporary folder, or a fresh PostgreSQL database next to `postgres_url`'s (dropped after)."""
+    if not postgres_url:
+        with tempfile.TemporaryDirectory() as folder:
+            yield Path(folder) / "bench.db"
+        return
+    from sqlalchemy.engine import make_url
+
+    url = make_url(postgres_url)
+    name = f"tracking_page_bench_{os.getpid()}"
+    asyncio.run(_admin(url.render_as_string(hide_password=False), f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_admin(url.render_as_string(hide_password=False), f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+async def _admin(url: str, statement: str) -> None:
+    from sqlalchemy import text
+
+    from app.db import make_engine
+
+    engine = make_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", metavar="URL", help="postgresql+asyncpg://… (a database is made there)")
     parser.add_argument("--serve", nargs=3, metavar=("DB", "PORT", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(Path(args.serve[0]), int(args.serve[1]), args.serve[2] == "warm")
+        where = args.serve[0]
+        serve(where if "://" in where else Path(where), int(args.serve[1]), args.serve[2] == "warm")
         return
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
-    with tempfile.TemporaryDirectory() as folder:
-        db_path = Path(folder) / "bench.db"
-        token = asyncio.run(seed(db_path))
-        print(f"tracking page bench: uvicorn 1 worker, wrk {args.connections} connections, {args.seconds}s per run")
+    with temporary_database(args.postgres) as database:
+        token = asyncio.run(seed(database))
+        kind = "PostgreSQL" if args.postgres else "SQLite"
+        print(
+            f"tracking page bench ({kind}): uvicorn 1 worker, wrk {args.connections} connections, "
+            f"{args.seconds}s per run"
+        )
         for cache in (False, True):
-            r = run_mode(db_path, token, cache, args.seconds, args.connections)
+            r = run_mode(database, token, cache, args.seconds, args.connections)
             mode, target = ("warm", 0.50) if cache else ("cold", 0.20)
             ratio = r["page_rps"] / r["bare_rps"]
             verdict = "ok" if ratio >= target and r["page_p99"] < 50 else "MISSED"

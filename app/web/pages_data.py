@@ -3,6 +3,7 @@ shopper's own requests (Core statements built once, one snapshot; see page_reads
 
 from __future__ import annotations
 
+from collections import namedtuple
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,18 @@ class TrackingData:
 
 
 _ORDER_OF_TOKEN = select(SH.c.order_id).where(SH.c.token_hash == bindparam("digest")).scalar_subquery()
-_SHIPMENTS_OF_TOKEN = select(SH).where(SH.c.order_id == _ORDER_OF_TOKEN).order_by(SH.c.id)
+# the order's shipments, each with the order and the shop, in one statement (split into rows per table below)
+_SHIPMENTS_OF_TOKEN = (
+    select(SH, ORD, M)
+    .join(ORD, (ORD.c.id == SH.c.order_id) & (ORD.c.merchant_id == SH.c.merchant_id))
+    .join(M, M.c.id == SH.c.merchant_id)
+    .where(SH.c.order_id == _ORDER_OF_TOKEN)
+    .order_by(SH.c.id)
+)
+ShipmentRow = namedtuple("ShipmentRow", [c.name for c in SH.c])  # type: ignore[misc]
+OrderRow = namedtuple("OrderRow", [c.name for c in ORD.c])  # type: ignore[misc]
+MerchantRow = namedtuple("MerchantRow", [c.name for c in M.c])  # type: ignore[misc]
+_ORDER_AT, _MERCHANT_AT = len(SH.c), len(SH.c) + len(ORD.c)
 _ORDER = select(ORD).where(ORD.c.id == bindparam("order_id"), ORD.c.merchant_id == bindparam("merchant_id"))
 _MERCHANT = select(M).where(M.c.id == bindparam("merchant_id"))
 _ITEMS = select(LI).where(LI.c.order_id == bindparam("order_id")).order_by(LI.c.id)
@@ -58,25 +70,33 @@ _FEEDBACK = select(SR).where(
 
 
 async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
-    """The page's data in a few short statements: the order's shipments (this one found by its token's hash), the
-    order, the shop (read every time: a branding change shows on the next view), its items, this shipment's
+    """The page's data in a few short statements: the order's shipments (this one found by its token's hash) with
+    the order and the shop (read every time: a branding change shows on the next view), its items, this shipment's
     events, the shopper's requests, and feedback once delivered."""
     if not looks_like_token(token):
         return None
     digest = token_hash(token)
     async with page_reads(engine) as conn:
-        shipments = list((await conn.execute(_SHIPMENTS_OF_TOKEN, {"digest": digest})).all())
-        shipment = next((s for s in shipments if s.token_hash == digest), None)
-        if shipment is None:
+        rows = (await conn.execute(_SHIPMENTS_OF_TOKEN, {"digest": digest})).all()
+        shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
+        at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
+        if at is None:
             return None
+        shipment = shipments[at]
+        order = OrderRow._make(rows[at][_ORDER_AT:_MERCHANT_AT])
+        merchant = MerchantRow._make(rows[at][_MERCHANT_AT:])
         siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == shipment.merchant_id]
-        return await _gather(conn, shipment, siblings)
+        return await _gather(conn, shipment, siblings, order, merchant)
 
 
-async def _gather(conn: Any, shipment: Any, siblings: list[Any] | None = None) -> TrackingData:
+async def _gather(
+    conn: Any, shipment: Any, siblings: list[Any] | None = None, order: Any = None, merchant: Any = None
+) -> TrackingData:
     keys = {"order_id": shipment.order_id, "merchant_id": shipment.merchant_id, "shipment_id": shipment.id}
-    order = (await conn.execute(_ORDER, keys)).one()
-    merchant = (await conn.execute(_MERCHANT, {"merchant_id": shipment.merchant_id})).one()
+    if order is None:
+        order = (await conn.execute(_ORDER, keys)).one()
+    if merchant is None:
+        merchant = (await conn.execute(_MERCHANT, {"merchant_id": shipment.merchant_id})).one()
     items = list((await conn.execute(_ITEMS, {"order_id": order.id})).all())
     events = list((await conn.execute(_EVENTS, {"shipment_id": shipment.id})).all())
     if siblings is None:

@@ -66,7 +66,7 @@ async def render_tracking(
         limited=limited,
     )
     context.update({"zone": zone, "lang_param": request.query_params.get("lang", ""), **(extra or {})})
-    html = render_html("pages/tracking.html", context, locale=locale)
+    html = render_html("pages/tracking.html", context, locale=locale, quick_gettext=True)
     return html, tuple(r.product_id for r in recommended)
 
 

@@ -10,11 +10,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_percent
+from jinja2 import Environment
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.i18n import babel_locale
-from notifications.render import environment
+from notifications.render import environment, translations
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
 
@@ -30,7 +32,42 @@ def _day(value: date, fmt: str, locale: str) -> str:
     return format_date(value, format=fmt, locale=babel_locale(locale))
 
 
-def render_html(name: str, context: dict[str, Any], *, locale: str = "en", nonce: str = NONCE_PLACEHOLDER) -> str:
+@lru_cache(maxsize=10_000)
+def _price(cents: int, currency: str, locale: str) -> str:
+    return format_currency(cents / 100, currency, locale=babel_locale(locale))
+
+
+@lru_cache(maxsize=32)
+def quick_environment(locale: str) -> Environment:
+    """The shared environment (notifications.render) overlaid with a `_()` that translates and escapes each message
+    once per language: the very Markup Jinja's new-style gettext returns, without its two context calls per use."""
+    base = environment(locale)
+    env = base.overlay(cache_size=400)  # its own template cache: templates bind the globals below when loaded
+    env.globals = dict(base.globals)
+    catalog = translations(locale)
+    known: dict[str, Markup] = {}
+
+    def gettext(message: str, **variables: Any) -> Markup:
+        found = known.get(message)
+        if found is None:
+            found = Markup(escape(catalog.gettext(message)))
+            if len(known) < 10_000:
+                known[message] = found
+        return found % variables
+
+    env.globals["_"] = gettext
+    return env
+
+
+def render_html(
+    name: str,
+    context: dict[str, Any],
+    *,
+    locale: str = "en",
+    nonce: str = NONCE_PLACEHOLDER,
+    quick_gettext: bool = False,
+) -> str:
+    """`quick_gettext` renders an HTML template through `quick_environment` (same output, less work per message)."""
     babel = babel_locale(locale)
     zone = context.get("zone") or ZoneInfo("UTC")
 
@@ -41,7 +78,7 @@ def render_html(name: str, context: dict[str, Any], *, locale: str = "en", nonce
         return _day(value, fmt, locale)
 
     def price(cents: int, currency: str) -> str:
-        return format_currency(cents / 100, currency, locale=babel) if currency else ""
+        return _price(cents, currency, locale) if currency else ""
 
     def percent(share: float) -> str:
         return format_percent(share, locale=babel)
@@ -55,7 +92,8 @@ def render_html(name: str, context: dict[str, Any], *, locale: str = "en", nonce
         "price": price,
         "percent": percent,
     }
-    return environment(locale).get_template(name).render(full)
+    env = quick_environment(locale) if quick_gettext else environment(locale)
+    return env.get_template(name).render(full)
 
 
 def render_page(

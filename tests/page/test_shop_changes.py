@@ -10,7 +10,7 @@ from sqlalchemy import text, update
 
 from app.db import sync_reader, writing
 from app.models import Merchant, Product, RecommendationRule, Shipment
-from app.web.page_reads import SyncReads, page_reads
+from app.web.page_reads import LazyReads, SyncReads, page_reads
 from app.web.page_watch import shop_generation
 from app.web.pages_data import by_token
 from tests.page.conftest import Shop, at_state
@@ -93,3 +93,15 @@ async def test_sqlite_reads_are_synchronous_and_read_only(runtime, shop: Shop) -
         assert (await conn.execute(text("SELECT id FROM merchant"))).scalar_one() == shop.merchant_id
         with pytest.raises(Exception, match=r"readonly|read-only|query_only"):
             await conn.execute(text("UPDATE merchant SET name = 'x'"))
+
+
+async def test_postgres_reads_check_out_a_connection_only_when_they_read(runtime, shop: Shop) -> None:
+    if runtime.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite reads use the synchronous connection")
+    pool = runtime.engine.pool
+    before = pool.checkedout()
+    async with page_reads(runtime.engine) as conn:
+        assert isinstance(conn, LazyReads) and pool.checkedout() == before
+        assert (await conn.execute(text("SELECT id FROM merchant"))).scalar_one() == shop.merchant_id
+        assert pool.checkedout() == before + 1
+    assert pool.checkedout() == before
