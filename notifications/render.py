@@ -93,10 +93,14 @@ def render_email(name: str, context: dict[str, Any], locale: str = "en") -> Rend
     """Render templates/email/{name}.html and .txt; the subject is the html's `<title>` (its `subject` block)."""
     env = environment(locale)
     page = env.get_template(f"email/{name}.html").render(context)
+    return finish_email(page, env.get_template(f"email/{name}.txt").render(context))
+
+
+def finish_email(page: str, text: str) -> RenderedEmail:
+    """The email from its rendered HTML page and text: subject from the `<title>`, CSS inlined, text trimmed."""
     found = _TITLE.search(page)
     subject = html_lib.unescape(found.group(1)) if found else ""
     html = _inliner.inline(page)
-    text = env.get_template(f"email/{name}.txt").render(context)
     return RenderedEmail(subject=" ".join(subject.split()), html=html, text=text.strip() + "\n")
 
 

@@ -35,6 +35,7 @@ from notifications.copy import (
     WELCOME,
     WELCOME_TRIGGERS,
 )
+from notifications.prerender import PRERENDERED
 from notifications.render import render_email, render_sms, text_to_html
 
 SMS_UCS2_LIMIT = 134  # two UCS-2 segments: a Japanese or Russian sentence and a link do not fit in 70
@@ -189,7 +190,7 @@ def email_spec(
     row: Any, ctx: dict[str, Any], data: Loaded, settings: Settings, errors: list[OverrideError] | None = None
 ) -> EmailMessageSpec:
     merchant = data.merchants[row.merchant_id]
-    rendered = render_email(row.trigger, ctx, ctx["locale"])
+    rendered = PRERENDERED.render_email(row.trigger, ctx, ctx["locale"])
     subject, text, html = rendered.subject, rendered.text, rendered.html
     override = override_for(row, ctx, data)
     if override is not None:

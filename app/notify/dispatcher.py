@@ -25,7 +25,8 @@ from notifications.base import SendResult
 log = logging.getLogger("ordertrail.dispatch")
 
 Checkpoint = Callable[[str], None]
-# Requests in flight per channel and tick: email is bounded by its connection pool; an HTTP API is not.
+# Messages in flight per channel and tick, when the channel does not say (`in_flight`): an HTTP API is bounded
+# here; an SMTP channel by its connection pool.
 IN_FLIGHT = {"sms": 32}
 
 
@@ -47,6 +48,15 @@ def outcome_name(result: SendResult) -> str:
     return "retry" if result.retryable else "failed"
 
 
+def in_flight(rt: Runtime) -> dict[str, int]:
+    sizes = dict(IN_FLIGHT)
+    for name, channel in rt.channels.items():
+        size = getattr(channel, "in_flight", None)
+        if isinstance(size, int) and size > 0:
+            sizes[name] = size
+    return sizes
+
+
 async def dispatch_once(
     rt: Runtime,
     *,
@@ -65,7 +75,7 @@ async def dispatch_once(
     cap = await DailyCap.load(rt.engine, data, at)
     errors: list[OverrideError] = []
     checkpoint("before_send")
-    gates = {name: asyncio.Semaphore(size) for name, size in IN_FLIGHT.items()}
+    gates = {name: asyncio.Semaphore(size) for name, size in in_flight(rt).items()}
     results = await asyncio.gather(*(_send_one(rt, row, data, cap, at, errors, gates) for row in rows))
     checkpoint("after_send")
     outcomes = list(zip(rows, results, strict=True))
@@ -93,6 +103,18 @@ async def _send_one(
     channel = rt.channels.get(row.channel)
     if channel is None:
         return SendResult.permanent(f"the {row.channel} channel is not configured", code="no_channel")
+    gate = (gates or {}).get(row.channel)
+    if gate is None:
+        return await _render_and_send(rt, channel, row, data, cap, now, errors)
+    # Rendered once a sending slot is free: each message is built while the others are on the wire, instead of
+    # every message of the tick being built before the first one leaves.
+    async with gate:
+        return await _render_and_send(rt, channel, row, data, cap, now, errors)
+
+
+async def _render_and_send(
+    rt: Runtime, channel: Any, row: Any, data: Loaded, cap: DailyCap, now: datetime, errors: list[OverrideError]
+) -> SendResult:
     try:
         ctx = context(row, data, rt.settings)
         if row.channel == "email":
@@ -105,12 +127,7 @@ async def _send_one(
     tomorrow = cap.take(row.merchant_id, now)
     if tomorrow is not None:
         return deferral(tomorrow, now, "the shop's daily message cap is reached")
-    gate = (gates or {}).get(row.channel)
-    if gate is None:
-        result: SendResult = await channel.send(message)
-    else:
-        async with gate:
-            result = await channel.send(message)
+    result: SendResult = await channel.send(message)
     if not result.ok and not result.in_doubt:
         cap.give_back(row.merchant_id)
     if result.in_doubt:

@@ -118,6 +118,7 @@ class SmtpEmailChannel:
         connections: int = 4,
         timeout: float = 30.0,
     ) -> None:
+        self.in_flight = connections  # messages worth preparing at once: one per connection
         self._options = {"hostname": host, "port": port, "timeout": timeout, "start_tls": starttls}
         self._credentials = (username, password) if username else None
         self._idle: asyncio.Queue[aiosmtplib.SMTP] = asyncio.Queue()
