@@ -49,6 +49,13 @@ class Loaded:
     items: dict[int, list[Any]]
     suppressed: set[tuple[int, str, str]]
     overrides: dict[tuple[int, str, str, str, str], Any] = field(default_factory=dict)
+    brands: dict[int, dict[str, Any]] = field(default_factory=dict)  # each shop's branding, worked out once
+
+    def brand(self, merchant_id: int) -> dict[str, Any]:
+        found = self.brands.get(merchant_id)
+        if found is None:
+            found = self.brands[merchant_id] = branding(self.merchants[merchant_id])
+        return found
 
 
 def _ids(rows: list[Any], attr: str) -> list[int]:
@@ -133,7 +140,7 @@ def context(row: Any, data: Loaded, settings: Settings) -> dict[str, Any]:
     return {
         "locale": locale,
         "zone": str(recipient_zone(order.timezone, order.customer_phone, merchant.timezone)),
-        "shop": branding(merchant),
+        "shop": data.brand(row.merchant_id),
         "order": {"number": order.number},
         "first_name": (order.customer_name or "").split(" ")[0],
         "first_order": bool(order.first_order),

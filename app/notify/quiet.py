@@ -4,6 +4,7 @@ shop; a message due inside quiet hours waits for the window to open."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -27,6 +28,7 @@ def _phone_zone(phone: str) -> ZoneInfo | None:
     return _zone(zones[0]) if len(set(zones)) == 1 else None
 
 
+@lru_cache(maxsize=4096)  # an SMS asks twice per send (quiet hours, then its text); the phone lookup is slow
 def recipient_zone(order_timezone: str, phone: str, merchant_timezone: str) -> ZoneInfo:
     by_phone = _phone_zone(phone) if phone else None
     return _zone(order_timezone) or by_phone or _zone(merchant_timezone) or ZoneInfo("UTC")
