@@ -22,6 +22,7 @@ from app.notify import triggers
 from app.tracking.bulk import DriverStatements
 from app.tracking.cadence import backoff, next_poll
 from app.tracking.changes import StatusChange
+from app.tracking.idlist import ids_param, in_ids
 from carriers.result import ErrorKind, TrackResult
 from carriers.status import Status
 
@@ -230,10 +231,11 @@ async def _unstored(conn: AsyncConnection, events: list[dict[str, Any]]) -> list
         return events
     table = TrackingEvent.__table__
     query = select(table.c.shipment_id, table.c.fingerprint).where(
-        table.c.shipment_id.in_(sorted({e["shipment_id"] for e in maybe})),
-        table.c.occurred_at >= min(e["occurred_at"] for e in maybe),
+        in_ids(table.c.shipment_id, conn.dialect), table.c.occurred_at >= bindparam("since")
     )
-    stored = {(row.shipment_id, row.fingerprint) for row in await conn.execute(query)}
+    params = {"ids": ids_param(conn.dialect, (e["shipment_id"] for e in maybe))}
+    params["since"] = min(e["occurred_at"] for e in maybe)
+    stored = {(row[0], row[1]) for row in await conn.execute(query, params)}
     return [e for e in events if (e["shipment_id"], e["fingerprint"]) not in stored]
 
 

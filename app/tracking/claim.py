@@ -7,15 +7,17 @@ SQLite: one writer at a time under BEGIN IMMEDIATE.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import is_sqlite, writing
 from app.models import Order, Shipment
 from app.tracking.apply import sqlite_writer
+from app.tracking.idlist import ids_param, in_ids
 
 LEASE = timedelta(minutes=5)
 
@@ -46,23 +48,41 @@ CLAIMED_COLUMNS = (
 )
 
 
+SHIPMENT_COLUMNS = tuple(c for c in CLAIMED_COLUMNS if c.table is Shipment.__table__)
+ORDER_COLUMNS = tuple(c for c in CLAIMED_COLUMNS if c.table is Order.__table__)
+# A claimed row on SQLite, where the shipment and its order come from two statements: the names of CLAIMED_COLUMNS.
+Claimed = namedtuple("Claimed", [c.name for c in (*SHIPMENT_COLUMNS, *ORDER_COLUMNS)])  # type: ignore[misc]
+
+
 async def claim_due(engine: AsyncEngine, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Any]:
-    """Up to `limit` due shipments, leased to the caller until now + lease."""
+    """Up to `limit` due shipments, leased to the caller until now + lease.
+
+    One UPDATE … WHERE id IN (due) RETURNING: on PostgreSQL joined to the orders in the same statement (a data-
+    modifying CTE), on SQLite followed by one read of the orders (SQLite's RETURNING sees only the updated table).
+    """
     due = (
         select(SH.id).where(SH.next_poll_at.is_not(None), SH.next_poll_at <= now).order_by(SH.next_poll_at).limit(limit)
     )
+    until = now + lease
+    lease_them = update(Shipment.__table__).values(next_poll_at=until, lease_until=until)
     if not is_sqlite(engine):
-        due = due.with_for_update(skip_locked=True)
-    async with sqlite_writer(engine), writing(engine) as conn:
-        ids = list((await conn.execute(due)).scalars())
-        if not ids:
-            return []
-        until = now + lease
-        stmt = update(Shipment.__table__).where(SH.id.in_(bindparam("ids", expanding=True)))
-        await conn.execute(stmt.values(next_poll_at=until, lease_until=until), {"ids": ids})
-        query = (
-            select(*CLAIMED_COLUMNS)
-            .join(Order.__table__, ORD.id == SH.order_id)
-            .where(SH.id.in_(bindparam("ids", expanding=True)))
+        claimed = (
+            lease_them.where(SH.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
+            .returning(*SHIPMENT_COLUMNS)
+            .cte("claimed")
         )
-        return list((await conn.execute(query, {"ids": ids})).all())
+        query = select(*(claimed.c[c.name] for c in SHIPMENT_COLUMNS), *ORDER_COLUMNS).join(
+            Order.__table__, ORD.id == claimed.c.order_id
+        )
+        async with writing(engine) as conn:
+            return list((await conn.execute(query)).all())
+    async with sqlite_writer(engine), writing(engine) as conn:
+        ships = list(
+            (await conn.execute(lease_them.where(SH.id.in_(due.scalar_subquery())).returning(*SHIPMENT_COLUMNS))).all()
+        )
+        if not ships:
+            return []
+        orders_query = select(ORD.id, *ORDER_COLUMNS).where(in_ids(ORD.id, conn.dialect))
+        order_ids = ids_param(conn.dialect, (s.order_id for s in ships))
+        orders = {row[0]: row[1:] for row in await conn.execute(orders_query, {"ids": order_ids})}
+    return [Claimed(*ship, *orders[ship.order_id]) for ship in ships]
