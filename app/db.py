@@ -106,7 +106,7 @@ def sync_reader(engine: AsyncEngine) -> Engine | None:
 
     @event.listens_for(reader, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        conn.connection.driver_connection.execute("BEGIN")  # straight to sqlite3: this runs for every read block
 
     _sync_readers[engine] = reader
     weakref.finalize(engine, reader.dispose)

@@ -7,21 +7,30 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import sync_reader
 
 
 class SyncReads:
-    """The `await conn.execute(statement)` of an AsyncConnection over a synchronous connection: runs at once."""
+    """The `await conn.execute(statement)` of an AsyncConnection over a synchronous engine's connection, checked
+    out on the first `execute` (then one snapshot until `close`): each statement runs at once, in the event loop."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
-        self.dialect = conn.dialect
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self.conn: Connection | None = None
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        if self.conn is None:
+            self.conn = self.engine.connect()
         return self.conn.execute(statement, parameters)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class LazyReads:
@@ -55,5 +64,8 @@ async def page_reads(engine: AsyncEngine) -> AsyncIterator[Any]:
         finally:
             await reads.close()
         return
-    with reader.connect() as conn:
-        yield SyncReads(conn)
+    sync = SyncReads(reader)
+    try:
+        yield sync
+    finally:
+        sync.close()

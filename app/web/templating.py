@@ -42,18 +42,29 @@ def quick_environment(locale: str) -> Environment:
     """The shared environment (notifications.render) overlaid with a `_()` that translates and escapes each message
     once per language: the very Markup Jinja's new-style gettext returns, without its two context calls per use."""
     base = environment(locale)
-    env = base.overlay(cache_size=400)  # its own template cache: templates bind the globals below when loaded
+    # its own template cache (templates bind the globals below when loaded), not re-checked on disk for every render
+    env = base.overlay(cache_size=400, auto_reload=False)
     env.globals = dict(base.globals)
     catalog = translations(locale)
     known: dict[str, Markup] = {}
+    plain: dict[str, Markup] = {}  # `message % {}`: what a message used without placeholders renders as
 
     def gettext(message: str, **variables: Any) -> Markup:
+        if not variables:
+            done = plain.get(message)
+            if done is not None:
+                return done
         found = known.get(message)
         if found is None:
             found = Markup(escape(catalog.gettext(message)))
             if len(known) < 10_000:
                 known[message] = found
-        return found % variables
+        if variables:
+            return found % variables
+        done = found % variables
+        if len(plain) < 10_000:
+            plain[message] = done
+        return done
 
     env.globals["_"] = gettext
     return env
