@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import add_counts, shipment_rows, split
 from app.analytics.sql import ORDER, SHIPMENT, TERMINAL_STATUSES, scoped_shipments
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import TrackingEvent
+from app.models import ShipmentDayRollup, TrackingEvent
 
 EVENT = TrackingEvent.__table__
+SHIPMENT_DAY = ShipmentDayRollup.__table__
 PROBLEM_STATUSES = ("exception", "failed_attempt")
 
 COLUMNS = [
@@ -59,15 +60,10 @@ def _finish(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def problems_per_carrier(conn: AsyncConnection, f: Filters) -> ChartTable:
-    per_carrier: dict[str, dict[str, Any]] = defaultdict(dict)
-    counts = scoped_shipments(f).with_only_columns(
-        SHIPMENT.c.carrier,
-        func.count().label("shipments"),
-        func.sum(case((stuck_condition(f), 1), else_=0)).label("stuck"),
-    )
+async def _raw(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
+    counts = scoped_shipments(f).with_only_columns(SHIPMENT.c.carrier, func.count().label("shipments"))
     for row in await conn.execute(counts.group_by(SHIPMENT.c.carrier)):
-        per_carrier[row.carrier].update(shipments=row.shipments, stuck=row.stuck)
+        add_counts(into, row.carrier, {"shipments": row.shipments})
     scoped = scoped_shipments(f).with_only_columns(SHIPMENT.c.id, SHIPMENT.c.carrier).subquery()
     events = (
         select(
@@ -81,7 +77,32 @@ async def problems_per_carrier(conn: AsyncConnection, f: Filters) -> ChartTable:
         .group_by(scoped.c.carrier, EVENT.c.status)
     )
     for row in await conn.execute(events):
-        per_carrier[row.carrier].update({f"{row.status}_events": row.events, f"{row.status}_shipments": row.shipments})
+        add_counts(into, row.carrier, {f"{row.status}_events": row.events, f"{row.status}_shipments": row.shipments})
+
+
+async def _rolled(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
+    rolled = [name for name in MEASURES if name != "stuck"]
+    query = (
+        select(SHIPMENT_DAY.c.carrier, *(func.sum(SHIPMENT_DAY.c[k]).label(k) for k in rolled))
+        .where(*shipment_rows(SHIPMENT_DAY, f))
+        .group_by(SHIPMENT_DAY.c.carrier)
+    )
+    for row in await conn.execute(query):
+        add_counts(into, row.carrier, {k: getattr(row, k) for k in rolled})
+
+
+async def problems_per_carrier(conn: AsyncConnection, f: Filters) -> ChartTable:
+    """Shipments and problem events: closed days from the rollups, open days from the raw rows. Stuck shipments
+    depend on the current time, so they are always counted from the raw rows."""
+    parts = await split(conn, f)
+    per_carrier: dict[Any, dict[str, int]] = {}
+    if parts.closed:
+        await _rolled(conn, parts.closed, per_carrier)
+    if parts.open:
+        await _raw(conn, parts.open, per_carrier)
+    stuck = scoped_shipments(f).where(stuck_condition(f)).with_only_columns(SHIPMENT.c.carrier, func.count())
+    for carrier, count in await conn.execute(stuck.group_by(SHIPMENT.c.carrier)):
+        add_counts(per_carrier, carrier, {"stuck": count})
     rows = [_finish({"carrier": carrier, **values}) for carrier, values in sorted(per_carrier.items())]
     total = _finish({"carrier": N_("All carriers"), **{k: sum(r[k] for r in rows) for k in MEASURES}})
     return ChartTable("problems", COLUMNS, rows, total if rows else None)

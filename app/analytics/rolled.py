@@ -47,3 +47,16 @@ def rolled_rows(table: Any, f: Filters) -> list[Any]:
         table.c.day >= f.start,
         table.c.day <= f.end,
     ]
+
+
+def shipment_rows(table: Any, f: Filters) -> list[Any]:
+    """Conditions selecting a per-shipment-carrier rollup's rows for the filter: merchant, days and carrier."""
+    where = [table.c.merchant_id == f.merchant_id, table.c.day >= f.start, table.c.day <= f.end]
+    return [*where, table.c.carrier == f.carrier] if f.carrier else where
+
+
+def add_counts(into: dict[Any, dict[str, int]], key: Any, values: dict[str, Any]) -> None:
+    """Add each count of `values` to the entry `key` of `into`."""
+    counts = into.setdefault(key, {})
+    for name, value in values.items():
+        counts[name] = counts.get(name, 0) + int(value or 0)

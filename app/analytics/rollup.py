@@ -2,10 +2,11 @@
 
 Days before today (UTC) are closed and read from the rollups; today is always read from the raw rows. A refresh
 recounts, per merchant, the last REFRESH_DAYS closed days and every day whose orders saw something recorded since
-the previous refresh (less LOOKBACK): an order created or updated, a page view, a notification, a message event or
-a shipment. Anything that changes a closed day without such a trace within LOOKBACK (a notification whose state
-changes more than a day after it was created, a row written with a back-dated time) reaches the rollups with
-`ordertrail analytics-backfill`. A merchant with no rollups yet is backfilled by the first refresh.
+the previous refresh (less LOOKBACK): an order created or updated, a page view, a notification, a message event, a
+shipment created or updated (polling updates it when the carrier reports something new). Anything that changes a
+closed day without such a trace within LOOKBACK (a notification whose state changes more than a day after it was
+created, a row written with a back-dated time) reaches the rollups with `ordertrail analytics-backfill`. A merchant
+with no rollups yet is backfilled by the first refresh.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ async def touched_days(conn: AsyncConnection, merchant_id: int, since: datetime)
             SHIPMENT.join(ORDER, ORDER.c.id == SHIPMENT.c.order_id),
             mine,
             SHIPMENT.c.merchant_id == merchant_id,
-            SHIPMENT.c.created_at >= since,
+            or_(SHIPMENT.c.created_at >= since, SHIPMENT.c.updated_at >= since),  # polling news bumps updated_at
         ),
     ]
     result = await conn.execute(union(*sources))

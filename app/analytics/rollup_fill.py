@@ -12,13 +12,24 @@ from sqlalchemy import Date, and_, case, delete, func, literal, select, union_al
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.sql import ORDER, SHIPMENT, recorded_in_range, utc_date
+from app.analytics.sql import (
+    ORDER,
+    SHIPMENT,
+    day_on_or_before,
+    recorded_in_range,
+    recorded_since,
+    utc_date,
+    whole_hours_between,
+)
 from app.models import (
     FunnelDayRollup,
     MessageEvent,
     Notification,
     OrderDayRollup,
     PageEvent,
+    ShipmentDayRollup,
+    TrackingEvent,
+    TransitDayRollup,
     VisitorDayRollup,
     VisitorSpanRollup,
 )
@@ -28,10 +39,13 @@ ORDER_DAY = OrderDayRollup.__table__
 VISITOR_DAY = VisitorDayRollup.__table__
 FUNNEL_DAY = FunnelDayRollup.__table__
 VISITOR_SPAN = VisitorSpanRollup.__table__
+SHIPMENT_DAY = ShipmentDayRollup.__table__
+TRANSIT_DAY = TransitDayRollup.__table__
+TRACKING = TrackingEvent.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
 MESSAGE = MessageEvent.__table__
-ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY)
+ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY)
 MESSAGE_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
 
 
@@ -184,6 +198,76 @@ def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
     return FUNNEL_DAY.insert().from_select([*columns, "undelivered", "delivered", "opened", "clicked"], query)
 
 
+def _shipments_of(run: DayRun) -> list[Any]:
+    """The run's shipments, as the shipment charts select them (recorded no earlier than the day before)."""
+    return [
+        SHIPMENT.c.merchant_id == run.merchant_id,
+        SHIPMENT.c.created_at >= recorded_since(run.filters),
+        *run.placed(),
+    ]
+
+
+def _shipment_days(conn: AsyncConnection, run: DayRun) -> Any:
+    delivered = and_(SHIPMENT.c.status == "delivered", SHIPMENT.c.delivered_at.is_not(None))
+    promised = and_(delivered, ORDER.c.promised_by.is_not(None))
+    estimated = and_(delivered, SHIPMENT.c.first_estimate.is_not(None))
+    run_shipments = select(SHIPMENT.c.id).join(ORDER, ORDER.c.id == SHIPMENT.c.order_id).where(*_shipments_of(run))
+    problems = (
+        select(
+            TRACKING.c.shipment_id,
+            _count_if(TRACKING.c.status == "exception").label("exceptions"),
+            _count_if(TRACKING.c.status == "failed_attempt").label("failed_attempts"),
+        )
+        .where(TRACKING.c.status.in_(("exception", "failed_attempt")), TRACKING.c.shipment_id.in_(run_shipments))
+        .group_by(TRACKING.c.shipment_id)
+        .subquery("problems")
+    )
+    day = utc_date(conn, ORDER.c.placed_at)
+    query = (
+        select(
+            literal(run.merchant_id),
+            day,
+            SHIPMENT.c.carrier,
+            func.count(),
+            _count_if(delivered),
+            _count_if(promised),
+            _count_if(and_(promised, day_on_or_before(conn, SHIPMENT.c.delivered_at, ORDER.c.promised_by))),
+            _count_if(estimated),
+            _count_if(and_(estimated, day_on_or_before(conn, SHIPMENT.c.delivered_at, SHIPMENT.c.first_estimate))),
+            _count_if(problems.c.exceptions > 0),
+            func.coalesce(func.sum(problems.c.exceptions), 0),
+            _count_if(problems.c.failed_attempts > 0),
+            func.coalesce(func.sum(problems.c.failed_attempts), 0),
+        )
+        .select_from(
+            SHIPMENT.join(ORDER, ORDER.c.id == SHIPMENT.c.order_id).outerjoin(
+                problems, problems.c.shipment_id == SHIPMENT.c.id
+            )
+        )
+        .where(*_shipments_of(run))
+        .group_by(day, SHIPMENT.c.carrier)
+    )
+    columns = [c.name for c in SHIPMENT_DAY.c]
+    return SHIPMENT_DAY.insert().from_select(columns, query)
+
+
+def _transit_days(conn: AsyncConnection, run: DayRun) -> Any:
+    day = utc_date(conn, ORDER.c.placed_at)
+    hours = whole_hours_between(conn, SHIPMENT.c.delivered_at, SHIPMENT.c.shipped_at)
+    query = (
+        select(literal(run.merchant_id), day, SHIPMENT.c.carrier, SHIPMENT.c.service, hours, func.count())
+        .select_from(SHIPMENT.join(ORDER, ORDER.c.id == SHIPMENT.c.order_id))
+        .where(
+            *_shipments_of(run),
+            SHIPMENT.c.status == "delivered",
+            SHIPMENT.c.delivered_at.is_not(None),
+            SHIPMENT.c.shipped_at.is_not(None),
+        )
+        .group_by(day, SHIPMENT.c.carrier, SHIPMENT.c.service, hours)
+    )
+    return TRANSIT_DAY.insert().from_select(["merchant_id", "day", "carrier", "service", "hours", "shipments"], query)
+
+
 async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
     """Replace the rollup rows of the run's days with freshly counted ones (inside the caller's transaction)."""
     for table in ROLLUPS:
@@ -192,13 +276,14 @@ async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
                 table.c.merchant_id == run.merchant_id, table.c.day >= run.first, table.c.day <= run.last
             )
         )
-    for statement in (_order_days(conn, run), _visitor_days(conn, run), _funnel_days(conn, run)):
+    statements = [_order_days, _visitor_days, _funnel_days, _shipment_days, _transit_days]
+    for statement in (build(conn, run) for build in statements):
         await conn.execute(statement)
 
 
 async def link_visitors(conn: AsyncConnection, merchant_id: int, first: date) -> None:
-    """After days from `first` on were recounted: each visitor key's previous day, and the visitor spans of those
-    days (earlier keys and spans do not depend on later days, so they stay as they are)."""
+    """After days from `first` on were recounted: each visitor key's previous day (rewritten only where it
+    changed), and the visitor spans of those days (earlier keys and spans do not depend on later days)."""
     key, earlier = VISITOR_DAY, VISITOR_DAY.alias("earlier")
     previous = (
         select(func.max(earlier.c.day))
@@ -210,10 +295,11 @@ async def link_visitors(conn: AsyncConnection, merchant_id: int, first: date) ->
         )
         .scalar_subquery()
     )
+    linked = func.coalesce(previous, literal(NO_EARLIER_DAY, Date))
     await conn.execute(
         update(key)
-        .where(key.c.merchant_id == merchant_id, key.c.day >= first)
-        .values(previous_day=func.coalesce(previous, literal(NO_EARLIER_DAY, Date)))
+        .where(key.c.merchant_id == merchant_id, key.c.day >= first, key.c.previous_day != linked)
+        .values(previous_day=linked)
     )
     await conn.execute(
         delete(VISITOR_SPAN).where(VISITOR_SPAN.c.merchant_id == merchant_id, VISITOR_SPAN.c.day >= first)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import shipment_rows, split
 from app.analytics.sql import SHIPMENT, scoped_shipments, whole_hours_between
 from app.analytics.stats import percentile
 from app.analytics.table import N_, ChartTable, Column
+from app.models import TransitDayRollup
+
+TRANSIT_DAY = TransitDayRollup.__table__
 
 COLUMNS = [
     Column("carrier", N_("Carrier")),
@@ -39,7 +44,33 @@ def _row(carrier: str, service: str, histogram: Histogram) -> dict[str, object]:
 
 
 async def transit_times(conn: AsyncConnection, f: Filters) -> ChartTable:
-    """Counted in whole hours in the database (a histogram), so the percentiles need no row per shipment."""
+    """Counted in whole hours in the database (a histogram), so the percentiles need no row per shipment. Closed
+    days from the rollups, open days from the raw rows."""
+    parts = await split(conn, f)
+    counts: dict[tuple[str, str], dict[float, int]] = defaultdict(lambda: defaultdict(int))
+    if parts.closed:
+        rolled = (
+            select(TRANSIT_DAY.c.carrier, TRANSIT_DAY.c.service, TRANSIT_DAY.c.hours, func.sum(TRANSIT_DAY.c.shipments))
+            .where(*shipment_rows(TRANSIT_DAY, parts.closed))
+            .group_by(TRANSIT_DAY.c.carrier, TRANSIT_DAY.c.service, TRANSIT_DAY.c.hours)
+        )
+        for carrier, service, hours, count in await conn.execute(rolled):
+            counts[(carrier, service)][float(hours)] += int(count)
+    if parts.open:
+        for carrier, service, hours, count in await conn.execute(_raw_histogram(conn, parts.open)):
+            counts[(carrier, service)][float(hours)] += int(count)
+    groups: dict[tuple[str, str], Histogram] = {key: list(histogram.items()) for key, histogram in counts.items()}
+    overall: dict[float, int] = defaultdict(int)
+    for histogram in groups.values():
+        for hours, count in histogram:
+            overall[hours] += count
+    rows = [_row(carrier, service, groups[(carrier, service)]) for carrier, service in sorted(groups)]
+    total = _row(N_("All carriers"), "", list(overall.items())) if rows else None
+    return ChartTable("transit", COLUMNS, rows, total)
+
+
+def _raw_histogram(conn: AsyncConnection, f: Filters) -> Any:
+    """Delivered shipments per carrier, service and whole hours from first movement to delivery."""
     delivered = scoped_shipments(f).where(
         SHIPMENT.c.status == "delivered", SHIPMENT.c.delivered_at.is_not(None), SHIPMENT.c.shipped_at.is_not(None)
     )
@@ -48,14 +79,6 @@ async def transit_times(conn: AsyncConnection, f: Filters) -> ChartTable:
         SHIPMENT.c.service,
         whole_hours_between(conn, SHIPMENT.c.delivered_at, SHIPMENT.c.shipped_at).label("hours"),
     ).subquery()
-    query = select(scoped.c.carrier, scoped.c.service, scoped.c.hours, func.count().label("n")).group_by(
+    return select(scoped.c.carrier, scoped.c.service, scoped.c.hours, func.count().label("n")).group_by(
         scoped.c.carrier, scoped.c.service, scoped.c.hours
     )
-    groups: dict[tuple[str, str], Histogram] = defaultdict(list)
-    overall: dict[float, int] = defaultdict(int)
-    for carrier, service, hours, count in await conn.execute(query):
-        groups[(carrier, service)].append((float(hours), int(count)))
-        overall[float(hours)] += int(count)
-    rows = [_row(carrier, service, groups[(carrier, service)]) for carrier, service in sorted(groups)]
-    total = _row(N_("All carriers"), "", list(overall.items())) if rows else None
-    return ChartTable("transit", COLUMNS, rows, total)

@@ -81,6 +81,39 @@ class FunnelDayRollup(SQLModel, table=True):
     clicked: int = 0
 
 
+class ShipmentDayRollup(SQLModel, table=True):
+    """Shipments of the orders placed on a day, per shipment carrier: on-time deliveries and problem events."""
+
+    __tablename__ = "analytics_shipment_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    carrier: str = Field(max_length=20, primary_key=True)
+    shipments: int = 0
+    delivered: int = 0
+    with_promise: int = 0
+    on_time_promise: int = 0
+    with_estimate: int = 0
+    on_time_estimate: int = 0
+    exception_shipments: int = 0
+    exception_events: int = 0
+    failed_attempt_shipments: int = 0
+    failed_attempt_events: int = 0
+
+
+class TransitDayRollup(SQLModel, table=True):
+    """Delivered shipments of the orders placed on a day, per carrier, service and whole hours in transit."""
+
+    __tablename__ = "analytics_transit_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    carrier: str = Field(max_length=20, primary_key=True)
+    service: str = Field(max_length=100, primary_key=True)
+    hours: int = Field(primary_key=True)
+    shipments: int = 0
+
+
 class RollupState(SQLModel, table=True):
     """How far a merchant's rollups reach: every day before `closed_before` is rolled up (as of `refreshed_at`);
     the dashboard reads that day and later from the raw rows."""

@@ -1,4 +1,4 @@
-"""analytics: daily rollups for the dashboard (order day, visitor day and span, funnel day) and how far they reach
+"""analytics: daily rollups for the dashboard (orders, visitors, funnel, shipments, transit) and how far they reach
 
 Revision ID: b7d41c2e9a10
 Revises: 66d9b558f41b
@@ -66,6 +66,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "trigger", "channel"),
     )
     op.create_table(
+        "analytics_shipment_day",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("carrier", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        *_counts("shipments", "delivered", "with_promise", "on_time_promise", "with_estimate", "on_time_estimate"),
+        *_counts("exception_shipments", "exception_events", "failed_attempt_shipments", "failed_attempt_events"),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "day", "carrier"),
+    )
+    op.create_table(
+        "analytics_transit_day",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("carrier", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("service", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("hours", sa.Integer(), nullable=False),
+        *_counts("shipments"),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "day", "carrier", "service", "hours"),
+    )
+    op.create_table(
         "analytics_rollup_state",
         sa.Column("merchant_id", sa.Integer(), nullable=False),
         sa.Column("closed_before", sa.Date(), nullable=False),
@@ -77,6 +98,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_analytics_visitor_day_visitor", table_name="analytics_visitor_day")
-    tables = ("rollup_state", "funnel_day", "visitor_span", "visitor_day", "order_day")
+    tables = ("rollup_state", "transit_day", "shipment_day", "funnel_day", "visitor_span", "visitor_day", "order_day")
     for table in tables:
         op.drop_table(f"analytics_{table}")

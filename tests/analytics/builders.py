@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel
 
@@ -51,7 +52,9 @@ async def order(conn: AsyncConnection, merchant_id: int, number: str, placed: da
 
 async def shipment(conn: AsyncConnection, merchant_id: int, order_id: int, carrier: str, **values: Any) -> int:
     ref = uuid.uuid4().hex
-    values.setdefault("created_at", datetime(2025, 3, 1, tzinfo=UTC))
+    if "created_at" not in values:  # recorded when its order was placed
+        placed = select(Order.__table__.c.placed_at).where(Order.__table__.c.id == order_id)
+        values["created_at"] = (await conn.execute(placed)).scalar_one()
     return await insert(
         conn,
         Shipment,
