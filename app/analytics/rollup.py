@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days, link_visitors
-from app.analytics.sql import ORDER, SHIPMENT, utc_day
+from app.analytics.sql import ORDER, SHIPMENT, is_postgres, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
 
@@ -28,6 +28,7 @@ MERCHANT = Merchant.__table__
 REFRESH_DAYS = 3
 LOOKBACK = timedelta(days=1)
 BACKFILL_RUN_DAYS = 31
+ADVISORY_LOCK = 0x524F4C4C  # "ROLL": the lock class of the rollup refresh, keyed by merchant id
 
 
 def runs(days: Iterable[date]) -> Iterator[tuple[date, date]]:
@@ -124,6 +125,8 @@ async def refresh_merchant(engine: AsyncEngine, merchant_id: int, now: datetime)
     returns how many days were recounted."""
     today = now.astimezone(UTC).date()
     async with writing(engine) as conn:
+        if is_postgres(conn):  # two workers refreshing one merchant take turns (SQLite writers already do)
+            await conn.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK, merchant_id)))
         state = (await conn.execute(select(STATE).where(STATE.c.merchant_id == merchant_id))).first()
         if state is None:
             days = set(await _all_days(conn, merchant_id, today))

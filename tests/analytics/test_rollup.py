@@ -194,3 +194,12 @@ async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop
             assert (f.start, f.end, f.carrier, name, got[name]) == (f.start, f.end, f.carrier, name, expected[name])
     mid = rolled[filters.index(shop.filters(start=b.on("03-03"), end=b.on("03-10")))]["visits"].total
     assert mid is not None and mid["visitors"] == 2  # v1 (3 March) and v4 (6 March; its previous day is before)
+
+
+async def test_two_refreshes_at_once_take_turns(engine, shop: Shop) -> None:
+    """Two workers' scheduler ticks at the same moment: both finish, and the rollups are as after one."""
+    refreshed = later_than_the_fixture()
+    await asyncio.gather(refresh(engine, refreshed), refresh(engine, refreshed))
+    together = await snapshot(engine)
+    await backfill(engine, refreshed)
+    assert (await snapshot(engine)) == together
