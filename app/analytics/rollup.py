@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days, link_visitors
-from app.analytics.sql import ORDER, SHIPMENT, is_postgres, utc_day
+from app.analytics.sql import ORDER, SHIPMENT, is_postgres, prepare, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
 
@@ -127,6 +127,7 @@ async def refresh_merchant(engine: AsyncEngine, merchant_id: int, now: datetime)
     async with writing(engine) as conn:
         if is_postgres(conn):  # two workers refreshing one merchant take turns (SQLite writers already do)
             await conn.execute(select(func.pg_advisory_xact_lock(ADVISORY_LOCK, merchant_id)))
+        await prepare(conn)  # no JIT: it compiles these aggregates for longer than they run
         state = (await conn.execute(select(STATE).where(STATE.c.merchant_id == merchant_id))).first()
         if state is None:
             days = set(await _all_days(conn, merchant_id, today))
