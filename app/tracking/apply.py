@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,7 +23,7 @@ from app.tracking.bulk import DriverStatements
 from app.tracking.cadence import backoff, next_poll
 from app.tracking.changes import StatusChange
 from app.tracking.idlist import ids_param, in_ids
-from carriers.result import ErrorKind, TrackResult
+from carriers.result import ErrorKind, TrackEvent, TrackResult
 from carriers.status import Status
 
 log = logging.getLogger("ordertrail.poll")
@@ -117,28 +117,41 @@ def _no_news(ship: Any, result: TrackResult, new: Status, newest: datetime | Non
     )
 
 
-def _event_rows(ship: Any, carrier: str, result: TrackResult, now: datetime) -> list[dict[str, Any]]:
+class SeenEvent(NamedTuple):
+    """A scan the carrier sent that may be new: its row is built only once it is known not to be stored."""
+
+    shipment_id: int
+    fingerprint: str
+    event: TrackEvent
+    maybe_stored: bool  # at or before the newest stored scan: most likely stored by an earlier poll
+
+
+def _seen_events(ship: Any, carrier: str, result: TrackResult) -> list[SeenEvent]:
     # Only events no older than a day before the newest one stored can be new: skip re-writing the history.
-    horizon = ship.last_event_at - timedelta(days=1) if ship.last_event_at else None
+    last, number = ship.last_event_at, ship.tracking_number
+    horizon = last - timedelta(days=1) if last else None
     return [
-        {
-            "shipment_id": ship.id,
-            "fingerprint": event.fingerprint(carrier, ship.tracking_number),
-            "occurred_at": event.time,
-            "status": event.status.value,
-            "substatus": event.substatus,
-            "carrier_code": event.carrier_code[:40],
-            "description": event.description[:500],
-            "location": event.location[:200],
-            "local_time": event.local_time[:40],
-            "action_required": event.action_required,
-            "created_at": now,
-            # At or before the newest stored scan: most likely stored by an earlier poll.
-            "_maybe_stored": ship.last_event_at is not None and event.time <= ship.last_event_at,
-        }
+        SeenEvent(ship.id, event.fingerprint(carrier, number), event, last is not None and event.time <= last)
         for event in result.events
         if horizon is None or event.time >= horizon
     ]
+
+
+def _event_row(seen: SeenEvent, now: datetime) -> dict[str, Any]:
+    event = seen.event
+    return {
+        "shipment_id": seen.shipment_id,
+        "fingerprint": seen.fingerprint,
+        "occurred_at": event.time,
+        "status": event.status.value,
+        "substatus": event.substatus,
+        "carrier_code": event.carrier_code[:40],
+        "description": event.description[:500],
+        "location": event.location[:200],
+        "local_time": event.local_time[:40],
+        "action_required": event.action_required,
+        "created_at": now,
+    }
 
 
 def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float | None) -> dict[str, Any]:
@@ -178,7 +191,7 @@ async def apply_results(
     by_number = {r.tracking_number.upper(): r for r in results}
     ok_rows: list[dict[str, Any]] = []
     error_rows: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    events: list[SeenEvent] = []
     changes: list[StatusChange] = []
     for ship in shipments:
         result = by_number.get(ship.tracking_number.upper()) or TrackResult.failed(
@@ -192,7 +205,7 @@ async def apply_results(
             continue
         row, new = _ok_row(ship, result, now, speed)
         ok_rows.append(row)
-        events.extend(_event_rows(ship, carrier, result, now))
+        events.extend(_seen_events(ship, carrier, result))
         old = Status(ship.status)
         if new is not old:
             report.status_changes += 1
@@ -203,7 +216,7 @@ async def apply_results(
                 row["shipped_at"] = min(moving, default=now)
             changes.append(StatusChange(ship, result, old, new, now))
     async with sqlite_writer(engine), writing(engine) as conn:
-        await _write(conn, ok_rows, error_rows, events, changes, report)
+        await _write(conn, ok_rows, error_rows, events, changes, report, now)
     report.updated = len(ok_rows)
     if report.unknown_codes:
         log.warning("%s: unknown carrier codes mapped to in_transit: %s", carrier, report.unknown_codes)
@@ -223,29 +236,30 @@ async def sqlite_writer(engine: AsyncEngine) -> AsyncIterator[None]:
         yield
 
 
-async def _unstored(conn: AsyncConnection, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _unstored(conn: AsyncConnection, events: list[SeenEvent]) -> list[SeenEvent]:
     """Drop re-sent events already stored: reading two short columns is far cheaper than binding whole rows
     into an upsert that would skip them anyway. The upsert still guards against a concurrent writer."""
-    maybe = [e for e in events if e.pop("_maybe_stored")]
+    maybe = [e for e in events if e.maybe_stored]
     if not maybe:
         return events
     table = TrackingEvent.__table__
     query = select(table.c.shipment_id, table.c.fingerprint).where(
         in_ids(table.c.shipment_id, conn.dialect), table.c.occurred_at >= bindparam("since")
     )
-    params = {"ids": ids_param(conn.dialect, (e["shipment_id"] for e in maybe))}
-    params["since"] = min(e["occurred_at"] for e in maybe)
+    params = {"ids": ids_param(conn.dialect, (e.shipment_id for e in maybe))}
+    params["since"] = min(e.event.time for e in maybe)
     stored = {(row[0], row[1]) for row in await conn.execute(query, params)}
-    return [e for e in events if (e["shipment_id"], e["fingerprint"]) not in stored]
+    return [e for e in events if (e.shipment_id, e.fingerprint) not in stored]
 
 
 async def _write(
     conn: AsyncConnection,
     ok_rows: list[dict[str, Any]],
     error_rows: list[dict[str, Any]],
-    events: list[dict[str, Any]],
+    events: list[SeenEvent],
     changes: list[StatusChange],
     report: ApplyReport,
+    now: datetime,
 ) -> None:
     # One executemany per column set: status changes, other news, schedule-only rows, errors.
     shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -254,11 +268,11 @@ async def _write(
     for keys, rows in shapes.items():
         update_rows = _STATEMENTS.get(conn.dialect, ("shipment", keys), partial(_shipment_update, keys))
         await update_rows.executemany(conn, rows)
-    events = await _unstored(conn, events)
-    if events:
+    rows = [_event_row(seen, now) for seen in await _unstored(conn, events)]
+    if rows:
         insert = _STATEMENTS.get(conn.dialect, "events", partial(_event_insert, conn), EVENT_COLUMNS)
-        count = await insert.executemany(conn, events)
-        report.new_events = count if count >= 0 else len(events)
+        count = await insert.executemany(conn, rows)
+        report.new_events = count if count >= 0 else len(rows)
     if changes:
         # Reactions to status changes commit with them: the notification outbox and outbound webhooks.
         report.notifications = await triggers.on_status_changes(conn, changes)
