@@ -30,8 +30,10 @@ def _phone_zone(phone: str) -> ZoneInfo | None:
 
 @lru_cache(maxsize=4096)  # an SMS asks twice per send (quiet hours, then its text); the phone lookup is slow
 def recipient_zone(order_timezone: str, phone: str, merchant_timezone: str) -> ZoneInfo:
-    by_phone = _phone_zone(phone) if phone else None
-    return _zone(order_timezone) or by_phone or _zone(merchant_timezone) or ZoneInfo("UTC")
+    # The phone is looked up only when the order names no zone: the lookup is the slow part.
+    return (
+        _zone(order_timezone) or (_phone_zone(phone) if phone else None) or _zone(merchant_timezone) or ZoneInfo("UTC")
+    )
 
 
 def _at(day: datetime, minutes: int, zone: ZoneInfo) -> datetime:

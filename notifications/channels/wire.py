@@ -24,6 +24,7 @@ CRLF = "\r\n"
 _CONTROL = str.maketrans("", "", "\r\n\x00")
 # Values the header policy writes back unchanged when the line fits: printable ASCII with no encoded-word opener.
 _PLAIN = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+_WORD = re.compile(r"[\x21-\x7e]+")
 ADDR_SPEC = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*")
 MSG_ID = re.compile(r"<[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>")
 _HEX = re.compile(r"[0-9a-f]")
@@ -59,6 +60,9 @@ class Wire:
             and plain.fullmatch(value)
         ):
             return f"{name}: {value}{CRLF}".encode("ascii")
+        if plain is _PLAIN and len(value) + 1 <= self.max_line and "=?" not in value and _WORD.fullmatch(value):
+            # One unstructured word too long for the first line: the policy moves it whole to the next line.
+            return f"{name}:{CRLF} {value}{CRLF}".encode("ascii")
         return self.folded(name, value) if repeats else self._fold(name, value)
 
     def _qp_line(self, line: str) -> str:

@@ -113,3 +113,24 @@ def test_simple_addresses_are_valid_and_odd_ones_still_parsed() -> None:
     assert valid_address("first.last+tag@mail.example.org")
     assert valid_address("o'brien@example.com")
     assert not valid_address("no-at-sign")
+
+
+@pytest.mark.parametrize("name", ["Subject", "List-Unsubscribe", "To", "Message-ID"])
+def test_short_and_one_word_values_around_the_line_limit(name: str) -> None:
+    for length in range(40, 100):
+        for word in ("x" * length, "<https://t.test/u?" + "r" * (length - 20) + ">", "a=b;c" * (length // 5)):
+            value = word if name != "To" else word[: length - 12] + "@example.com"
+            if name == "Message-ID":
+                value = "<" + "n" * (length - 12) + "@track.test>"
+            extra = {name: value} if name == "List-Unsubscribe" else {}
+            spec = EmailMessageSpec(
+                to=value if name == "To" else "a@x.test",
+                subject=value if name == "Subject" else "s",
+                text="t",
+                html="h",
+                sender="b@x.test",
+                message_id=value if name == "Message-ID" else "",
+                headers=extra,
+            )
+            boundary = new_boundary()
+            assert WIRE.message(spec, boundary) == reference(spec, boundary), (name, value)
