@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
 from app.models import Merchant, Notification, Order
 from app.notify.rules import COALESCED, TRANSACTIONAL, load_switches
+from app.tracking.idlist import ids_param, in_ids
 from notifications.phone import PhoneNumberError, to_e164
 
 N = Notification.__table__.c
@@ -54,8 +55,8 @@ def recipient(order: Any, channel: str) -> str | None:
 async def _load(conn: AsyncConnection, table: Any, ids: set[int]) -> dict[int, Any]:
     if not ids:
         return {}
-    query = select(table).where(table.c.id.in_(bindparam("ids", expanding=True)))
-    return {row.id: row for row in await conn.execute(query, {"ids": sorted(ids)})}
+    query = select(table).where(in_ids(table.c.id, conn.dialect))
+    return {row.id: row for row in await conn.execute(query, {"ids": ids_param(conn.dialect, ids)})}
 
 
 async def _recent(conn: AsyncConnection, order_ids: set[int], since: datetime) -> dict[tuple[int, str], list[Any]]:
@@ -63,13 +64,13 @@ async def _recent(conn: AsyncConnection, order_ids: set[int], since: datetime) -
     if not order_ids:
         return {}
     query = select(N.id, N.order_id, N.channel, N.state, N.created_at, N.next_attempt_at, N.sent_at).where(
-        N.order_id.in_(bindparam("ids", expanding=True)),
+        in_ids(N.order_id, conn.dialect),
         N.trigger.in_(sorted(COALESCED)),
         N.created_at >= since,
         N.state.in_(("pending", "sending", "sent")),
     )
     found: dict[tuple[int, str], list[Any]] = defaultdict(list)
-    for row in await conn.execute(query, {"ids": sorted(order_ids)}):
+    for row in await conn.execute(query, {"ids": ids_param(conn.dialect, order_ids)}):
         found[(row.order_id, row.channel)].append(row)
     return found
 
@@ -141,9 +142,9 @@ async def queue(conn: AsyncConnection, candidates: list[Candidate], now: datetim
     if superseded:
         await conn.execute(
             update(Notification.__table__)
-            .where(N.id.in_(bindparam("ids", expanding=True)), N.state == "pending")
+            .where(in_ids(N.id, conn.dialect), N.state == "pending")
             .values(state="superseded", last_error="replaced by a newer update within the coalesce window"),
-            {"ids": sorted(set(superseded))},
+            {"ids": ids_param(conn.dialect, superseded)},
         )
     if rows:
         stmt = insert_for(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
