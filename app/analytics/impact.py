@@ -52,12 +52,15 @@ def _combined(*parts: dict[bool, Moments]) -> dict[bool, Moments]:
     }
 
 
-async def _rolled(conn: AsyncConnection, f: Filters, total: Any, squares: Any) -> dict[bool, Moments]:
-    """Per holdout group from the order-day rollup: orders, and the sum and squares of one measure."""
+async def _rolled(
+    conn: AsyncConnection, f: Filters, total: Any, squares: Any, count: Any = ORDER_DAY.c.orders
+) -> dict[bool, Moments]:
+    """Per holdout group from the order-day rollup: the count (orders unless told), and the sum and squares of
+    one measure."""
     query = (
         select(
             ORDER_DAY.c.holdout,
-            func.sum(ORDER_DAY.c.orders).label("n"),
+            func.sum(count).label("n"),
             func.sum(total).label("total"),
             func.sum(squares).label("squares"),
         )
@@ -69,11 +72,11 @@ async def _rolled(conn: AsyncConnection, f: Filters, total: Any, squares: Any) -
 
 async def _split_moments(
     conn: AsyncConnection, parts: Split, raw: Callable[[AsyncConnection, Filters], Awaitable[dict[bool, Moments]]],
-    total: Any, squares: Any,
+    total: Any, squares: Any, count: Any = ORDER_DAY.c.orders,
 ) -> dict[bool, Moments]:  # fmt: skip
     found = []
     if parts.closed:
-        found.append(await _rolled(conn, parts.closed, total, squares))
+        found.append(await _rolled(conn, parts.closed, total, squares, count))
     if parts.open:
         found.append(await raw(conn, parts.open))
     return _combined(*found)
@@ -137,7 +140,9 @@ async def holdout_impact(conn: AsyncConnection, f: Filters) -> ChartTable:
     parts = await split(conn, f)
     visits = await _split_moments(conn, parts, _visits, ORDER_DAY.c.views, ORDER_DAY.c.view_squares)
     cancels = await _split_moments(conn, parts, _cancellations, ORDER_DAY.c.cancelled, ORDER_DAY.c.cancelled)
-    scores = await _feedback(conn, f)
+    scores = await _split_moments(
+        conn, parts, _feedback, ORDER_DAY.c.rating_total, ORDER_DAY.c.rating_squares, ORDER_DAY.c.rated
+    )
     rows = [
         _row(N_("Page views per order"), visits, mean_difference(visits[False], visits[True])),
         _row(

@@ -3,10 +3,10 @@
 Days before today (UTC) are closed and read from the rollups; today is always read from the raw rows. A refresh
 recounts, per merchant, the last REFRESH_DAYS closed days and every day whose orders saw something recorded since
 the previous refresh (less LOOKBACK): an order created or updated, a page view, a notification, a message event, a
-shipment created or updated (polling updates it when the carrier reports something new). Anything that changes a
-closed day without such a trace within LOOKBACK (a notification whose state changes more than a day after it was
-created, a row written with a back-dated time) reaches the rollups with `ordertrail analytics-backfill`. A merchant
-with no rollups yet is backfilled by the first refresh.
+feedback answer given or changed, a shipment created or updated (polling updates it when the carrier reports
+something new). Anything that changes a closed day without such a trace within LOOKBACK (a notification whose state
+changes more than a day after it was created, a row written with a back-dated time) reaches the rollups with
+`ordertrail analytics-backfill`. A merchant with no rollups yet is backfilled by the first refresh.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.analytics.rollup_fill import MESSAGE, NOTE, VIEW, DayRun, fill_days, link_visitors
+from app.analytics.rollup_fill import MESSAGE, NOTE, RESPONSE, VIEW, DayRun, fill_days, link_visitors
 from app.analytics.sql import ORDER, SHIPMENT, is_postgres, prepare, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
@@ -76,6 +76,13 @@ async def touched_days(conn: AsyncConnection, merchant_id: int, since: datetime)
             MESSAGE.c.merchant_id == merchant_id,
             MESSAGE.c.kind.in_(("bounced", "undelivered", "delivered", "open", "click")),
             MESSAGE.c.created_at >= since,
+        ),
+        _days_of(
+            conn,
+            RESPONSE.join(ORDER, ORDER.c.id == RESPONSE.c.order_id),
+            mine,
+            RESPONSE.c.merchant_id == merchant_id,
+            or_(RESPONSE.c.created_at >= since, RESPONSE.c.updated_at >= since),
         ),
         _days_of(
             conn,

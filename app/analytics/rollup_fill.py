@@ -28,6 +28,7 @@ from app.models import (
     OrderDayRollup,
     PageEvent,
     ShipmentDayRollup,
+    SurveyResponse,
     TrackingEvent,
     TransitDayRollup,
     VisitorDayRollup,
@@ -45,6 +46,7 @@ TRACKING = TrackingEvent.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
 MESSAGE = MessageEvent.__table__
+RESPONSE = SurveyResponse.__table__
 ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY)
 MESSAGE_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
 
@@ -102,6 +104,17 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
         .group_by(ORDER.c.id, day, ORDER.c.holdout, cancelled)
         .subquery("per_order")
     )
+    ratings = (
+        select(RESPONSE.c.order_id, RESPONSE.c.rating)
+        .join(ORDER, ORDER.c.id == RESPONSE.c.order_id)
+        .where(
+            *run.placed(),
+            RESPONSE.c.merchant_id == run.merchant_id,
+            RESPONSE.c.kind == "feedback",
+            RESPONSE.c.rating.is_not(None),
+        )
+        .subquery("ratings")
+    )  # at most one feedback answer per order (unique order and kind)
     keys = run.carrier_keys()
     query = (
         select(
@@ -114,12 +127,19 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
             func.sum(per_order.c.views * per_order.c.views),
             _count_if(per_order.c.views > 0),
             func.sum(per_order.c.cancelled),
+            func.count(ratings.c.rating),
+            func.coalesce(func.sum(ratings.c.rating), 0),
+            func.coalesce(func.sum(ratings.c.rating * ratings.c.rating), 0),
         )
-        .select_from(per_order.join(keys, keys.c.order_id == per_order.c.order_id))
+        .select_from(
+            per_order.join(keys, keys.c.order_id == per_order.c.order_id).outerjoin(
+                ratings, ratings.c.order_id == per_order.c.order_id
+            )
+        )
         .group_by(keys.c.carrier, per_order.c.day, per_order.c.holdout)
     )
     columns = ["merchant_id", "carrier", "day", "holdout", "orders", "views", "view_squares", "visited_orders"]
-    return ORDER_DAY.insert().from_select([*columns, "cancelled"], query)
+    return ORDER_DAY.insert().from_select([*columns, "cancelled", "rated", "rating_total", "rating_squares"], query)
 
 
 def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:

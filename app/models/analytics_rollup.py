@@ -19,8 +19,8 @@ NO_EARLIER_DAY = date(1, 1, 1)
 
 
 class OrderDayRollup(SQLModel, table=True):
-    """Orders placed on a day, split by holdout group: tracking-page views and cancellations (sums and squares,
-    so means and variances add up over days)."""
+    """Orders placed on a day, split by holdout group: tracking-page views, cancellations and feedback scores
+    (counts, sums and squares, so means and variances add up over days)."""
 
     __tablename__ = "analytics_order_day"
 
@@ -33,6 +33,9 @@ class OrderDayRollup(SQLModel, table=True):
     view_squares: int = 0
     visited_orders: int = 0
     cancelled: int = 0
+    rated: int = 0
+    rating_total: int = 0
+    rating_squares: int = 0
 
 
 class VisitorDayRollup(SQLModel, table=True):

@@ -112,6 +112,30 @@ async def test_a_late_view_of_a_closed_day_is_picked_up_by_the_next_refresh(engi
     assert visits.total is not None and (visits.total["views"], visits.total["visitors"]) == (9, 5)
 
 
+async def test_a_late_feedback_answer_of_a_closed_day_is_picked_up_by_the_next_refresh(engine, shop: Shop) -> None:
+    refreshed = later_than_the_fixture()
+    await refresh(engine, refreshed)
+    f = shop.filters()
+
+    async def feedback() -> dict[str, object]:
+        rows = (await dashboard(engine, f))["impact"].rows
+        return next(r for r in rows if r["metric"] == "Mean feedback score")
+
+    before = await feedback()
+    order_1004 = await order_id(engine, shop, "1004")
+    async with writing(engine) as conn:
+        await b.survey(conn, shop.merchant_id, order_1004, "feedback", rating=1, created_at=refreshed + MINUTES)
+    assert await feedback() == before  # 4 March is read from the rollup as it was counted
+    await refresh(engine, refreshed + 5 * MINUTES)
+    rolled = await feedback()
+    async with writing(engine) as conn:
+        await conn.execute(delete(RollupState.__table__))
+    raw = await feedback()
+    assert rolled == raw
+    answers = int(before["messaged_n"]) + int(before["holdout_n"])  # type: ignore[call-overload]
+    assert int(rolled["messaged_n"]) + int(rolled["holdout_n"]) == answers + 1  # type: ignore[call-overload]
+
+
 async def test_a_row_back_dated_beyond_the_lookback_waits_for_the_backfill(engine, shop: Shop) -> None:
     refreshed = later_than_the_fixture()
     await refresh(engine, refreshed)
