@@ -58,6 +58,7 @@ SERVICES = ("ground", "express")
 PRODUCTS = 20
 CHUNK = 20_000
 TARGET_MS = 500
+ANSWER_TIMES = ["created_at", "updated_at"]
 
 Row = tuple[Any, ...]
 
@@ -154,12 +155,17 @@ class Generated:
             self._page(order_id, "rec_impression", product, placed, "")
             if rng.random() < 0.1:
                 self._page(order_id, "rec_click", product, placed + timedelta(days=2), "")
+        answered = placed + timedelta(days=3)  # answers carry their time, as the refresh looks for recent ones
         if rng.random() < 0.1:
-            self.surveys.append((len(self.surveys) + 1, 1, order_id, "feedback", "", rng.randint(1, 5), "ok", False))
+            self.surveys.append(
+                (len(self.surveys) + 1, 1, order_id, "feedback", "", rng.randint(1, 5), "ok", False, answered, answered)
+            )
         if order[6] is not None:
             reason = rng.choice(("too_slow", "changed_mind"))
             saved = rng.random() < 0.3
-            self.surveys.append((len(self.surveys) + 1, 1, order_id, "cancel_reason", reason, None, "", saved))
+            self.surveys.append(
+                (len(self.surveys) + 1, 1, order_id, "cancel_reason", reason, None, "", saved, answered, answered)
+            )
 
     def _page(self, order_id: int, kind: str, product: int | None, when: datetime, visitor: str) -> None:
         self.page_events.append((len(self.page_events) + 1, 1, order_id, kind, product, when, visitor))
@@ -239,7 +245,8 @@ class Generated:
             ),
             (
                 Loader(
-                    SurveyResponse, ["id", "merchant_id", "order_id", "kind", "value", "rating", "comment", "saved"]
+                    SurveyResponse,
+                    ["id", "merchant_id", "order_id", "kind", "value", "rating", "comment", "saved", *ANSWER_TIMES],
                 ),
                 self.surveys,
             ),

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
 from app.analytics.rolled import add_counts, shipment_rows, split
-from app.analytics.sql import ORDER, SHIPMENT, TERMINAL_STATUSES, scoped_shipments
+from app.analytics.sql import ORDER, SHIPMENT, scoped_shipments
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import ShipmentDayRollup, TrackingEvent
+from app.models.analytics_rollup import TERMINAL_STATUSES
 
 EVENT = TrackingEvent.__table__
 SHIPMENT_DAY = ShipmentDayRollup.__table__

@@ -13,12 +13,15 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import add_counts, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range, within_days_after
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent, Product
+from app.models.analytics_rollup import NO_PRODUCT, RecommendationDayRollup
 
 EVENT = PageEvent.__table__
 PRODUCT = Product.__table__
+ROLLED = RecommendationDayRollup.__table__
 
 COLUMNS = [
     Column("product", N_("Product")),
@@ -29,7 +32,7 @@ COLUMNS = [
 ]
 
 
-async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]]:
+async def _raw_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
     orders = cohort(f)
     query = (
         select(
@@ -45,9 +48,34 @@ async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]
         )
         .group_by(EVENT.c.product_id)
     )
-    return {
-        r.product_id: {"impressions": int(r.impressions), "clicks": int(r.clicks)} for r in await conn.execute(query)
-    }
+    for r in await conn.execute(query):
+        add_counts(into, r.product_id, {"impressions": r.impressions, "clicks": r.clicks})
+
+
+async def _rolled_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
+    query = (
+        select(
+            ROLLED.c.product_id,
+            func.sum(ROLLED.c.impressions).label("impressions"),
+            func.sum(ROLLED.c.clicks).label("clicks"),
+        )
+        .where(*rolled_rows(ROLLED, f))
+        .group_by(ROLLED.c.product_id)
+    )
+    for r in await conn.execute(query):
+        product = None if r.product_id == NO_PRODUCT else r.product_id
+        add_counts(into, product, {"impressions": r.impressions, "clicks": r.clicks})
+
+
+async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]]:
+    """Impressions and clicks per product: closed days from the rollup, open days from the raw rows."""
+    parts = await split(conn, f)
+    counts: dict[Any, dict[str, int]] = {}
+    if parts.closed:
+        await _rolled_counts(conn, parts.closed, counts)
+    if parts.open:
+        await _raw_counts(conn, parts.open, counts)
+    return counts
 
 
 async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int], int]:

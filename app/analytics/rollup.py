@@ -2,11 +2,12 @@
 
 Days before today (UTC) are closed and read from the rollups; today is always read from the raw rows. A refresh
 recounts, per merchant, the last REFRESH_DAYS closed days and every day whose orders saw something recorded since
-the previous refresh (less LOOKBACK): an order created or updated, a page view, a notification, a message event, a
-feedback answer given or changed, a shipment created or updated (polling updates it when the carrier reports
-something new). Anything that changes a closed day without such a trace within LOOKBACK (a notification whose state
-changes more than a day after it was created, a row written with a back-dated time) reaches the rollups with
-`ordertrail analytics-backfill`. A merchant with no rollups yet is backfilled by the first refresh.
+the previous refresh (less LOOKBACK): an order created or updated, a page view or recommendation event, a
+notification, a message event, a feedback answer given or changed, a shipment created or updated (polling updates
+it when the carrier reports something new). Anything that changes a closed day without such a trace within LOOKBACK
+(a notification whose state changes more than a day after it was created, a row written with a back-dated time)
+reaches the rollups with `ordertrail analytics-backfill`. A merchant with no rollups yet is backfilled by the first
+refresh.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app.analytics.rollup_fill import MESSAGE, NOTE, RESPONSE, VIEW, DayRun, fill_days, link_visitors
+from app.analytics.rollup_fill import (
+    MESSAGE,
+    NOTE,
+    RECOMMENDATION_KINDS,
+    RESPONSE,
+    VIEW,
+    DayRun,
+    fill_days,
+    link_visitors,
+)
 from app.analytics.sql import ORDER, SHIPMENT, is_postgres, prepare, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
@@ -59,7 +69,7 @@ async def touched_days(conn: AsyncConnection, merchant_id: int, since: datetime)
             VIEW.join(ORDER, ORDER.c.id == VIEW.c.order_id),
             mine,
             VIEW.c.merchant_id == merchant_id,
-            VIEW.c.kind == "view",
+            VIEW.c.kind.in_(("view", *RECOMMENDATION_KINDS)),
             VIEW.c.created_at >= since,
         ),
         _days_of(

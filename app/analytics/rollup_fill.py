@@ -34,7 +34,7 @@ from app.models import (
     VisitorDayRollup,
     VisitorSpanRollup,
 )
-from app.models.analytics_rollup import ANY_CARRIER, NO_EARLIER_DAY
+from app.models.analytics_rollup import ANY_CARRIER, NO_EARLIER_DAY, NO_PRODUCT, RecommendationDayRollup
 
 ORDER_DAY = OrderDayRollup.__table__
 VISITOR_DAY = VisitorDayRollup.__table__
@@ -42,12 +42,14 @@ FUNNEL_DAY = FunnelDayRollup.__table__
 VISITOR_SPAN = VisitorSpanRollup.__table__
 SHIPMENT_DAY = ShipmentDayRollup.__table__
 TRANSIT_DAY = TransitDayRollup.__table__
+RECOMMENDATION_DAY = RecommendationDayRollup.__table__
 TRACKING = TrackingEvent.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
 MESSAGE = MessageEvent.__table__
 RESPONSE = SurveyResponse.__table__
-ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY)
+ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY, RECOMMENDATION_DAY)
+RECOMMENDATION_KINDS = ("rec_impression", "rec_click")
 MESSAGE_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
 
 
@@ -167,6 +169,39 @@ def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
         .distinct()
     )
     return VISITOR_DAY.insert().from_select(["merchant_id", "carrier", "day", "visitor", "previous_day"], query)
+
+
+def _recommendation_days(conn: AsyncConnection, run: DayRun) -> Any:
+    """Every recommendation event of the run's orders, whenever recorded: the chart's recorded-since bound only
+    skips rows recorded long before the range, and no bound of a run's first day may drop what a range from an
+    earlier day still counts."""
+    keys = run.carrier_keys()
+    product = func.coalesce(VIEW.c.product_id, NO_PRODUCT)
+    day = utc_date(conn, ORDER.c.placed_at)
+    query = (
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            day,
+            product,
+            _count_if(VIEW.c.kind == "rec_impression"),
+            _count_if(VIEW.c.kind == "rec_click"),
+        )
+        .select_from(
+            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
+                VIEW,
+                and_(
+                    VIEW.c.order_id == ORDER.c.id,
+                    VIEW.c.merchant_id == run.merchant_id,
+                    VIEW.c.kind.in_(RECOMMENDATION_KINDS),
+                ),
+            )
+        )
+        .where(*run.placed())
+        .group_by(keys.c.carrier, day, product)
+    )
+    columns = ["merchant_id", "carrier", "day", "product_id", "impressions", "clicks"]
+    return RECOMMENDATION_DAY.insert().from_select(columns, query)
 
 
 def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
@@ -296,7 +331,7 @@ async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
                 table.c.merchant_id == run.merchant_id, table.c.day >= run.first, table.c.day <= run.last
             )
         )
-    statements = [_order_days, _visitor_days, _funnel_days, _shipment_days, _transit_days]
+    statements = [_order_days, _visitor_days, _funnel_days, _shipment_days, _transit_days, _recommendation_days]
     for statement in (build(conn, run) for build in statements):
         await conn.execute(statement)
 

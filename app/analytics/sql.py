@@ -14,7 +14,6 @@ from app.models import Order, Shipment
 
 ORDER = Order.__table__
 SHIPMENT = Shipment.__table__
-TERMINAL_STATUSES = ("delivered", "returned", "expired")
 
 
 def cohort(f: Filters, *columns: Any) -> Any:

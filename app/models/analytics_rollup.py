@@ -2,6 +2,7 @@
 
 `carrier` is "" for every order of the day, or a carrier code for the orders with a shipment of that carrier (an
 order shipped with two carriers counts under both, as the carrier filter does). Filled by app.analytics.rollup.
+Also the partial index of active shipments, which the dashboard reads live.
 """
 
 from __future__ import annotations
@@ -11,11 +12,15 @@ from datetime import date, datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
-from app.models.core import utcnow
+from app.models.core import Shipment, utcnow
 
 ANY_CARRIER = ""
 NO_EARLIER_DAY = date(1, 1, 1)
 """`previous_day` of a visitor's first day."""
+TERMINAL_STATUSES = ("delivered", "returned", "expired")
+"""Shipment statuses that never change again; the others are active."""
+NO_PRODUCT = 0
+"""`product_id` of recommendation events that name no product."""
 
 
 class OrderDayRollup(SQLModel, table=True):
@@ -84,6 +89,19 @@ class FunnelDayRollup(SQLModel, table=True):
     clicked: int = 0
 
 
+class RecommendationDayRollup(SQLModel, table=True):
+    """Recommendation impressions and clicks on the pages of orders placed on a day, per product."""
+
+    __tablename__ = "analytics_recommendation_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    product_id: int = Field(primary_key=True)
+    impressions: int = 0
+    clicks: int = 0
+
+
 class ShipmentDayRollup(SQLModel, table=True):
     """Shipments of the orders placed on a day, per shipment carrier: on-time deliveries and problem events."""
 
@@ -126,3 +144,18 @@ class RollupState(SQLModel, table=True):
     merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
     closed_before: date
     refreshed_at: datetime = Field(default_factory=utcnow)
+
+
+_ACTIVE = Shipment.__table__.c.status.not_in(TERMINAL_STATUSES)
+ACTIVE_SHIPMENT_COLUMNS = ["id", "order_id", "carrier", "status", "last_event_at", "tracking_number"]
+ACTIVE_SHIPMENTS_INDEX = Index(
+    "ix_shipment_active",
+    Shipment.__table__.c.merchant_id,
+    Shipment.__table__.c.created_at,
+    postgresql_include=ACTIVE_SHIPMENT_COLUMNS,
+    postgresql_where=_ACTIVE,
+    sqlite_where=_ACTIVE,
+)
+"""Only the active shipments, by merchant and creation: the dashboard's stuck-shipment counts (which depend on the
+current time, so are never rolled up) read these few rows instead of every shipment of the range; on PostgreSQL
+the index holds every column they read, so the table itself is not visited."""

@@ -19,16 +19,25 @@ from app.models import (
     Order,
     OrderDayRollup,
     PageEvent,
+    Product,
     RollupState,
     VisitorDayRollup,
     VisitorSpanRollup,
 )
+from app.models.analytics_rollup import RecommendationDayRollup
 from app.scheduler import build_scheduler
 from app.settings import get_settings
 from tests.analytics import builders as b
 from tests.analytics.conftest import Shop
 
-ROLLUPS = (OrderDayRollup, VisitorDayRollup, VisitorSpanRollup, FunnelDayRollup, RollupState)
+ROLLUPS = (
+    OrderDayRollup,
+    VisitorDayRollup,
+    VisitorSpanRollup,
+    FunnelDayRollup,
+    RecommendationDayRollup,
+    RollupState,
+)
 NOON_20TH = b.at("03-20", "12:00")
 MINUTES = timedelta(minutes=1)
 
@@ -190,12 +199,22 @@ async def test_backfill_command(engine, database, shop: Shop, monkeypatch, capsy
 
 
 async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop: Shop) -> None:
-    """After late views that link visitors across days (v4, seen on 6 March, now also on 2 March), every range
-    read through the rollups gives the raw rows' figures."""
+    """After late views that link visitors across days (v4, seen on 6 March, now also on 2 March) and a late
+    recommendation click, every range read through the rollups gives the raw rows' figures."""
     refreshed = later_than_the_fixture()
     await refresh(engine, refreshed)
     order_1003 = await order_id(engine, shop, "1003")
     async with writing(engine) as conn:
+        product = (
+            (
+                await conn.execute(
+                    select(Product.__table__.c.id).where(Product.__table__.c.merchant_id == shop.merchant_id)
+                )
+            )
+            .scalars()
+            .first()
+        )
+        await b.rec_events(conn, shop.merchant_id, order_1003, product, "rec_click", created_at=refreshed + MINUTES)
         for visitor in ("v4", "v9"):
             await b.insert(
                 conn, PageEvent, merchant_id=shop.merchant_id, order_id=order_1003, kind="view", visitor=visitor,
@@ -208,7 +227,7 @@ async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop
         for start, end in ranges
         for carrier in (None, "ups", "sandbox")
     ]
-    charts = ("visits", "funnel", "impact", "on_time", "transit", "problems")
+    charts = ("visits", "funnel", "impact", "on_time", "transit", "problems", "recommendations")
     rolled = [{name: (await dashboard(engine, f))[name] for name in charts} for f in filters]
     async with writing(engine) as conn:
         await conn.execute(delete(RollupState.__table__))
