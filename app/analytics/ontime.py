@@ -8,12 +8,9 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import add_counts, shipment_rows, split
+from app.analytics.rolled import add_counts, add_shipment_day_sums, split
 from app.analytics.sql import ORDER, SHIPMENT, day_on_or_before, scoped_shipments
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import ShipmentDayRollup
-
-SHIPMENT_DAY = ShipmentDayRollup.__table__
 
 COLUMNS = [
     Column("carrier", N_("Carrier")),
@@ -39,23 +36,13 @@ def _finish(values: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def _rolled(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
-    query = (
-        select(SHIPMENT_DAY.c.carrier, *(func.sum(SHIPMENT_DAY.c[k]).label(k) for k in MEASURES))
-        .where(*shipment_rows(SHIPMENT_DAY, f))
-        .group_by(SHIPMENT_DAY.c.carrier)
-    )
-    for r in await conn.execute(query):
-        add_counts(into, r.carrier, {k: getattr(r, k) for k in MEASURES})
-
-
 async def on_time(conn: AsyncConnection, f: Filters) -> ChartTable:
     """Delivered shipments; a delivery is on time when its UTC day is on or before the date. Closed days from the
     rollups, open days from the raw rows."""
     parts = await split(conn, f)
     per_carrier: dict[Any, dict[str, int]] = {}
     if parts.closed:
-        await _rolled(conn, parts.closed, per_carrier)
+        await add_shipment_day_sums(conn, parts.closed, list(MEASURES), per_carrier)
     if parts.open:
         await _raw(conn, parts.open, per_carrier)
     found = sorted((c, v) for c, v in per_carrier.items() if v.get("delivered"))

@@ -9,14 +9,13 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import add_counts, shipment_rows, split
+from app.analytics.rolled import add_counts, add_shipment_day_sums, split
 from app.analytics.sql import ORDER, SHIPMENT, scoped_shipments
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import ShipmentDayRollup, TrackingEvent
+from app.models import TrackingEvent
 from app.models.analytics_rollup import TERMINAL_STATUSES
 
 EVENT = TrackingEvent.__table__
-SHIPMENT_DAY = ShipmentDayRollup.__table__
 PROBLEM_STATUSES = ("exception", "failed_attempt")
 
 COLUMNS = [
@@ -81,24 +80,13 @@ async def _raw(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]
         add_counts(into, row.carrier, {f"{row.status}_events": row.events, f"{row.status}_shipments": row.shipments})
 
 
-async def _rolled(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
-    rolled = [name for name in MEASURES if name != "stuck"]
-    query = (
-        select(SHIPMENT_DAY.c.carrier, *(func.sum(SHIPMENT_DAY.c[k]).label(k) for k in rolled))
-        .where(*shipment_rows(SHIPMENT_DAY, f))
-        .group_by(SHIPMENT_DAY.c.carrier)
-    )
-    for row in await conn.execute(query):
-        add_counts(into, row.carrier, {k: getattr(row, k) for k in rolled})
-
-
 async def problems_per_carrier(conn: AsyncConnection, f: Filters) -> ChartTable:
     """Shipments and problem events: closed days from the rollups, open days from the raw rows. Stuck shipments
     depend on the current time, so they are always counted from the raw rows."""
     parts = await split(conn, f)
     per_carrier: dict[Any, dict[str, int]] = {}
     if parts.closed:
-        await _rolled(conn, parts.closed, per_carrier)
+        await add_shipment_day_sums(conn, parts.closed, [name for name in MEASURES if name != "stuck"], per_carrier)
     if parts.open:
         await _raw(conn, parts.open, per_carrier)
     stuck = scoped_shipments(f).where(stuck_condition(f)).with_only_columns(SHIPMENT.c.carrier, func.count())

@@ -6,14 +6,15 @@ import dataclasses
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.models import RollupState
+from app.models import RollupState, ShipmentDayRollup
 from app.models.analytics_rollup import ANY_CARRIER
 
 STATE = RollupState.__table__
+SHIPMENT_DAY = ShipmentDayRollup.__table__
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -60,3 +61,16 @@ def add_counts(into: dict[Any, dict[str, int]], key: Any, values: dict[str, Any]
     counts = into.setdefault(key, {})
     for name, value in values.items():
         counts[name] = counts.get(name, 0) + int(value or 0)
+
+
+async def add_shipment_day_sums(
+    conn: AsyncConnection, f: Filters, measures: list[str], into: dict[Any, dict[str, int]]
+) -> None:
+    """Add the sums of `measures` over the shipment-day rollup's closed days of `f`, per carrier, to `into`."""
+    query = (
+        select(SHIPMENT_DAY.c.carrier, *(func.sum(SHIPMENT_DAY.c[k]).label(k) for k in measures))
+        .where(*shipment_rows(SHIPMENT_DAY, f))
+        .group_by(SHIPMENT_DAY.c.carrier)
+    )
+    for row in await conn.execute(query):
+        add_counts(into, row.carrier, {k: getattr(row, k) for k in measures})
