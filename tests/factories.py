@@ -74,3 +74,14 @@ async def notifications_of(engine: AsyncEngine, shipment_id: int) -> list[Any]:
         table = Notification.__table__
         query = select(table).where(table.c.shipment_id == shipment_id).order_by(table.c.id)
         return list((await conn.execute(query)).all())
+
+
+# The shop of the message-template tests: branding as `sample_context` takes it.
+SAMPLE_SHOP = {
+    "name": "Acme",
+    "logo_url": "",
+    "website_url": "https://acme.example",
+    "primary_color": "#1f4e79",
+    "button_text_color": "#ffffff",
+    "support_email": "help@acme.example",
+}

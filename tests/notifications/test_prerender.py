@@ -14,15 +14,9 @@ from app.notify.rules import TRIGGERS
 from app.notify.samples import sample_context
 from notifications.prerender import Prerendered
 from notifications.render import render_email
+from tests.factories import SAMPLE_SHOP
 
-SHOP = {
-    "name": "Acme",
-    "logo_url": "",
-    "website_url": "https://acme.example",
-    "primary_color": "#1f4e79",
-    "button_text_color": "#ffffff",
-    "support_email": "help@acme.example",
-}
+SHOP = SAMPLE_SHOP
 
 
 def variants(trigger: str, locale: str) -> list[dict[str, Any]]:

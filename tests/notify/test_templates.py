@@ -18,16 +18,9 @@ from app.tracking.poller import poll_once
 from carriers.sandbox.scenarios import make_number
 from notifications.render import render_email, render_sms
 from notifications.sms_text import is_gsm7, length_units
-from tests.factories import add_shipment, make_merchant
+from tests.factories import SAMPLE_SHOP, add_shipment, make_merchant
 
-SHOP = {
-    "name": "Acme",
-    "logo_url": "",
-    "website_url": "https://acme.example",
-    "primary_color": "#1f4e79",
-    "button_text_color": "#ffffff",
-    "support_email": "help@acme.example",
-}
+SHOP = SAMPLE_SHOP
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)
