@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
 from app.analytics.rolled import rolled_rows, split
-from app.analytics.sql import cohort, is_postgres, recorded_in_range
+from app.analytics.sql import MESSAGE_EVENT_KINDS, cohort, is_postgres, message_event_flags, recorded_in_range
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import FunnelDayRollup, MessageEvent, Notification, Suppression
 
@@ -40,13 +40,6 @@ UNSUBSCRIBE_COLUMNS = [
 ]
 
 
-EVENT_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
-
-
-def _flag(condition: Any) -> Any:
-    return func.max(case((condition, 1), else_=0))
-
-
 def _count_if(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
 
@@ -66,14 +59,11 @@ def _event_flags(conn: AsyncConnection, f: Filters) -> Any:
     return (
         select(
             EVENT.c.notification_id,
-            _flag(EVENT.c.kind.in_(("bounced", "undelivered"))).label("undelivered"),
-            _flag(EVENT.c.kind == "delivered").label("delivered"),
-            _flag(EVENT.c.kind == "open").label("opened"),
-            _flag(EVENT.c.kind == "click").label("clicked"),
+            *message_event_flags(EVENT),
         )
         .where(
             EVENT.c.merchant_id == f.merchant_id,
-            EVENT.c.kind.in_(EVENT_KINDS),
+            EVENT.c.kind.in_(MESSAGE_EVENT_KINDS),
             recorded_in_range(conn, EVENT.c.created_at, f),
         )
         .group_by(EVENT.c.notification_id)

@@ -29,7 +29,7 @@ from app.analytics.rollup_fill import (
     fill_days,
     link_visitors,
 )
-from app.analytics.sql import ORDER, SHIPMENT, is_postgres, prepare, utc_day
+from app.analytics.sql import MESSAGE_EVENT_KINDS, ORDER, SHIPMENT, is_postgres, prepare, utc_day
 from app.db import insert_for, writing
 from app.models import Merchant, RollupState
 
@@ -84,7 +84,7 @@ async def touched_days(conn: AsyncConnection, merchant_id: int, since: datetime)
             MESSAGE.join(NOTE, NOTE.c.id == MESSAGE.c.notification_id).join(ORDER, ORDER.c.id == NOTE.c.order_id),
             mine,
             MESSAGE.c.merchant_id == merchant_id,
-            MESSAGE.c.kind.in_(("bounced", "undelivered", "delivered", "open", "click")),
+            MESSAGE.c.kind.in_(MESSAGE_EVENT_KINDS),
             MESSAGE.c.created_at >= since,
         ),
         _days_of(

@@ -13,9 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
 from app.analytics.sql import (
+    MESSAGE_EVENT_KINDS,
     ORDER,
     SHIPMENT,
     day_on_or_before,
+    message_event_flags,
     recorded_in_range,
     recorded_since,
     utc_date,
@@ -50,7 +52,6 @@ MESSAGE = MessageEvent.__table__
 RESPONSE = SurveyResponse.__table__
 ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY, RECOMMENDATION_DAY)
 RECOMMENDATION_KINDS = ("rec_impression", "rec_click")
-MESSAGE_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
 
 
 class DayRun:
@@ -84,10 +85,6 @@ class DayRun:
 
 def _count_if(condition: Any) -> Any:
     return func.sum(case((condition, 1), else_=0))
-
-
-def _flag(condition: Any) -> Any:
-    return func.max(case((condition, 1), else_=0))
 
 
 def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
@@ -209,14 +206,11 @@ def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
     flags = (
         select(
             MESSAGE.c.notification_id,
-            _flag(MESSAGE.c.kind.in_(("bounced", "undelivered"))).label("undelivered"),
-            _flag(MESSAGE.c.kind == "delivered").label("delivered"),
-            _flag(MESSAGE.c.kind == "open").label("opened"),
-            _flag(MESSAGE.c.kind == "click").label("clicked"),
+            *message_event_flags(MESSAGE),
         )
         .where(
             MESSAGE.c.merchant_id == run.merchant_id,
-            MESSAGE.c.kind.in_(MESSAGE_KINDS),
+            MESSAGE.c.kind.in_(MESSAGE_EVENT_KINDS),
             MESSAGE.c.notification_id.in_(notes_of_run),
             recorded_in_range(conn, MESSAGE.c.created_at, run.filters),
         )

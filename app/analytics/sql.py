@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Date, Integer, and_, cast, exists, func, literal, select, text, true
+from sqlalchemy import Date, Integer, and_, case, cast, exists, func, literal, select, text, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -116,3 +116,21 @@ def utc_date(conn: AsyncConnection, moment: Any) -> ColumnElement[Any]:
     if is_postgres(conn):
         return cast(func.timezone("UTC", moment), Date)
     return func.date(moment)
+
+
+MESSAGE_EVENT_KINDS = ("bounced", "undelivered", "delivered", "open", "click")
+
+
+def message_event_flags(events: Any) -> list[Any]:
+    """For rows of `events` grouped by notification: 1/0 flags undelivered, delivered, opened and clicked (the
+    funnel's measures, the same for the raw chart and for its rollup)."""
+
+    def flag(condition: Any) -> Any:
+        return func.max(case((condition, 1), else_=0))
+
+    return [
+        flag(events.c.kind.in_(("bounced", "undelivered"))).label("undelivered"),
+        flag(events.c.kind == "delivered").label("delivered"),
+        flag(events.c.kind == "open").label("opened"),
+        flag(events.c.kind == "click").label("clicked"),
+    ]
