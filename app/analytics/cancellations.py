@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import add_counts, rolled_rows, split
 from app.analytics.sql import cohort
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import SurveyResponse
+from app.models.analytics_rollup import CancellationDayRollup
 
 RESPONSE = SurveyResponse.__table__
+ROLLED = CancellationDayRollup.__table__
 
 COLUMNS = [
     Column("reason", N_("Reason")),
@@ -20,7 +25,7 @@ COLUMNS = [
 ]
 
 
-async def cancellation_reasons(conn: AsyncConnection, f: Filters) -> ChartTable:
+async def _raw_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
     orders = cohort(f)
     query = (
         select(
@@ -32,10 +37,29 @@ async def cancellation_reasons(conn: AsyncConnection, f: Filters) -> ChartTable:
         .where(RESPONSE.c.merchant_id == f.merchant_id, RESPONSE.c.kind == "cancel_reason")
         .group_by(RESPONSE.c.value)
     )
-    rows = [
-        {"reason": r.reason, "answers": int(r.answers), "saved": int(r.saved), "save_rate": ratio(r.saved, r.answers)}
-        for r in await conn.execute(query)
-    ]
+    for r in await conn.execute(query):
+        add_counts(into, r.reason, {"answers": r.answers, "saved": r.saved})
+
+
+async def _rolled_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict[str, int]]) -> None:
+    query = (
+        select(ROLLED.c.reason, func.sum(ROLLED.c.answers).label("answers"), func.sum(ROLLED.c.saved).label("saved"))
+        .where(*rolled_rows(ROLLED, f))
+        .group_by(ROLLED.c.reason)
+    )
+    for r in await conn.execute(query):
+        add_counts(into, r.reason, {"answers": r.answers, "saved": r.saved})
+
+
+async def cancellation_reasons(conn: AsyncConnection, f: Filters) -> ChartTable:
+    """Answers and saved orders per reason: closed days from the rollup, open days from the raw rows."""
+    parts = await split(conn, f)
+    counts: dict[Any, dict[str, int]] = {}
+    if parts.closed:
+        await _rolled_counts(conn, parts.closed, counts)
+    if parts.open:
+        await _raw_counts(conn, parts.open, counts)
+    rows = [{"reason": reason, **c, "save_rate": ratio(c["saved"], c["answers"])} for reason, c in counts.items()]
     rows.sort(key=lambda r: (-r["answers"], r["reason"]))
     answers, saved = sum(r["answers"] for r in rows), sum(r["saved"] for r in rows)
     total = {"reason": N_("All reasons"), "answers": answers, "saved": saved, "save_rate": ratio(saved, answers)}

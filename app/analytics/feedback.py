@@ -8,11 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import rolled_rows, split
 from app.analytics.sql import ORDER, cohort
 from app.analytics.table import N_, ChartTable, Column, ratio
-from app.models import SurveyResponse
+from app.models import OrderDayRollup, SurveyResponse
+from app.models.analytics_rollup import SCORES
 
 RESPONSE = SurveyResponse.__table__
+ORDER_DAY = OrderDayRollup.__table__
 COMMENT_LIMIT = 50
 
 SCORE_COLUMNS = [
@@ -36,7 +39,8 @@ def _answers(f: Filters) -> tuple[Any, Any, list[Any]]:
     return orders, joined, where
 
 
-async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
+async def _raw_scores(conn: AsyncConnection, f: Filters) -> tuple[dict[int, int], int, int]:
+    """Answers per score, all answers and the sum of their scores, from the raw rows."""
     _, joined, where = _answers(f)
     query = (
         select(RESPONSE.c.rating, func.count().label("responses"))
@@ -45,12 +49,34 @@ async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
         .group_by(RESPONSE.c.rating)
     )
     counts = {int(rating): int(n) for rating, n in await conn.execute(query)}
-    answered = sum(counts.values())
+    return counts, sum(counts.values()), sum(score * n for score, n in counts.items())
+
+
+async def _rolled_scores(conn: AsyncConnection, f: Filters) -> tuple[dict[int, int], int, int]:
+    """The same from the order-day rollup's closed days."""
+    per_score = [func.sum(ORDER_DAY.c[f"rating_{score}"]) for score in SCORES]
+    query = select(func.sum(ORDER_DAY.c.rated), func.sum(ORDER_DAY.c.rating_total), *per_score).where(
+        *rolled_rows(ORDER_DAY, f)
+    )
+    answered, total, *counts = (await conn.execute(query)).one()
+    return {score: int(n or 0) for score, n in zip(SCORES, counts, strict=True)}, int(answered or 0), int(total or 0)
+
+
+async def feedback_scores(conn: AsyncConnection, f: Filters) -> ChartTable:
+    parts = await split(conn, f)
+    counts: dict[int, int] = {}
+    answered = scored = 0
+    for part, read in ((parts.closed, _rolled_scores), (parts.open, _raw_scores)):
+        if part:
+            found, n, total = await read(conn, part)
+            for score, count in found.items():
+                counts[score] = counts.get(score, 0) + count
+            answered, scored = answered + n, scored + total
     rows = [
         {"rating": str(score), "responses": counts.get(score, 0), "share": ratio(counts.get(score, 0), answered)}
-        for score in range(1, 6)
+        for score in SCORES
     ]
-    mean = sum(score * n for score, n in counts.items()) / answered if answered else None
+    mean = scored / answered if answered else None
     total = {"rating": N_("All scores"), "responses": answered, "share": ratio(answered, answered), "mean": mean}
     return ChartTable("feedback", SCORE_COLUMNS, rows, total)
 

@@ -13,15 +13,21 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import add_counts, rolled_rows, split
+from app.analytics.rolled import Split, add_counts, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range, within_days_after
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent, Product
-from app.models.analytics_rollup import NO_PRODUCT, RecommendationDayRollup
+from app.models.analytics_rollup import (
+    MAX_ATTRIBUTION_DAYS,
+    NO_PRODUCT,
+    AttributionDayRollup,
+    RecommendationDayRollup,
+)
 
 EVENT = PageEvent.__table__
 PRODUCT = Product.__table__
 ROLLED = RecommendationDayRollup.__table__
+ATTRIBUTED = AttributionDayRollup.__table__
 
 COLUMNS = [
     Column("product", N_("Product")),
@@ -78,8 +84,8 @@ async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]
     return counts
 
 
-async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int], int]:
-    """Later orders per clicked product, and distinct later orders over all products."""
+async def _raw_attributed(conn: AsyncConnection, f: Filters, into: set[tuple[Any, int]]) -> None:
+    """(clicked product, later order) pairs from the raw rows."""
     orders = cohort(f, ORDER.c.customer_email)
     later = ORDER.alias("later")
     query = (
@@ -103,9 +109,34 @@ async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int]
         )
         .distinct()
     )
+    into.update((product_id, order_id) for product_id, order_id in await conn.execute(query))
+
+
+async def _rolled_attributed(conn: AsyncConnection, f: Filters, into: set[tuple[Any, int]]) -> None:
+    """(clicked product, later order) pairs from the attribution rollup's closed days."""
+    query = (
+        select(ATTRIBUTED.c.product_id, ATTRIBUTED.c.later_order_id)
+        .where(*rolled_rows(ATTRIBUTED, f), ATTRIBUTED.c.within_days <= f.attribution_days)
+        .distinct()
+    )
+    into.update(
+        (None if product_id == NO_PRODUCT else product_id, order_id)
+        for product_id, order_id in await conn.execute(query)
+    )
+
+
+async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int], int]:
+    """Later orders per clicked product, and distinct later orders over all products: closed days from the
+    rollup (unless the window is longer than it keeps), open days from the raw rows."""
+    parts = await split(conn, f) if f.attribution_days <= MAX_ATTRIBUTION_DAYS else Split(None, f)
+    pairs: set[tuple[Any, int]] = set()
+    if parts.closed:
+        await _rolled_attributed(conn, parts.closed, pairs)
+    if parts.open:
+        await _raw_attributed(conn, parts.open, pairs)
     per_product: dict[Any, set[int]] = defaultdict(set)
     everything: set[int] = set()
-    for product_id, order_id in await conn.execute(query):
+    for product_id, order_id in pairs:
         per_product[product_id].add(order_id)
         everything.add(order_id)
     return {product: len(ids) for product, ids in per_product.items()}, len(everything)

@@ -21,7 +21,9 @@ from app.analytics.sql import (
     recorded_in_range,
     recorded_since,
     utc_date,
+    whole_days_up,
     whole_hours_between,
+    within_days_after,
 )
 from app.models import (
     FunnelDayRollup,
@@ -36,7 +38,16 @@ from app.models import (
     VisitorDayRollup,
     VisitorSpanRollup,
 )
-from app.models.analytics_rollup import ANY_CARRIER, NO_EARLIER_DAY, NO_PRODUCT, RecommendationDayRollup
+from app.models.analytics_rollup import (
+    ANY_CARRIER,
+    MAX_ATTRIBUTION_DAYS,
+    NO_EARLIER_DAY,
+    NO_PRODUCT,
+    SCORES,
+    AttributionDayRollup,
+    CancellationDayRollup,
+    RecommendationDayRollup,
+)
 
 ORDER_DAY = OrderDayRollup.__table__
 VISITOR_DAY = VisitorDayRollup.__table__
@@ -45,12 +56,23 @@ VISITOR_SPAN = VisitorSpanRollup.__table__
 SHIPMENT_DAY = ShipmentDayRollup.__table__
 TRANSIT_DAY = TransitDayRollup.__table__
 RECOMMENDATION_DAY = RecommendationDayRollup.__table__
+CANCELLATION_DAY = CancellationDayRollup.__table__
+ATTRIBUTION_DAY = AttributionDayRollup.__table__
 TRACKING = TrackingEvent.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
 MESSAGE = MessageEvent.__table__
 RESPONSE = SurveyResponse.__table__
-ROLLUPS = (ORDER_DAY, VISITOR_DAY, FUNNEL_DAY, SHIPMENT_DAY, TRANSIT_DAY, RECOMMENDATION_DAY)
+ROLLUPS = (
+    ORDER_DAY,
+    VISITOR_DAY,
+    FUNNEL_DAY,
+    SHIPMENT_DAY,
+    TRANSIT_DAY,
+    RECOMMENDATION_DAY,
+    CANCELLATION_DAY,
+    ATTRIBUTION_DAY,
+)
 RECOMMENDATION_KINDS = ("rec_impression", "rec_click")
 
 
@@ -129,6 +151,7 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
             func.count(ratings.c.rating),
             func.coalesce(func.sum(ratings.c.rating), 0),
             func.coalesce(func.sum(ratings.c.rating * ratings.c.rating), 0),
+            *(_count_if(ratings.c.rating == score) for score in SCORES),
         )
         .select_from(
             per_order.join(keys, keys.c.order_id == per_order.c.order_id).outerjoin(
@@ -138,7 +161,8 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
         .group_by(keys.c.carrier, per_order.c.day, per_order.c.holdout)
     )
     columns = ["merchant_id", "carrier", "day", "holdout", "orders", "views", "view_squares", "visited_orders"]
-    return ORDER_DAY.insert().from_select([*columns, "cancelled", "rated", "rating_total", "rating_squares"], query)
+    columns += ["cancelled", "rated", "rating_total", "rating_squares", *(f"rating_{score}" for score in SCORES)]
+    return ORDER_DAY.insert().from_select(columns, query)
 
 
 def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
@@ -199,6 +223,79 @@ def _recommendation_days(conn: AsyncConnection, run: DayRun) -> Any:
     )
     columns = ["merchant_id", "carrier", "day", "product_id", "impressions", "clicks"]
     return RECOMMENDATION_DAY.insert().from_select(columns, query)
+
+
+def _cancellation_days(conn: AsyncConnection, run: DayRun) -> Any:
+    """Cancellation reasons of the run's orders, whenever answered (the chart's raw query has no time bound)."""
+    keys = run.carrier_keys()
+    day = utc_date(conn, ORDER.c.placed_at)
+    query = (
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            day,
+            RESPONSE.c.value,
+            func.count(),
+            _count_if(RESPONSE.c.saved.is_(True)),
+        )
+        .select_from(
+            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
+                RESPONSE,
+                and_(
+                    RESPONSE.c.order_id == ORDER.c.id,
+                    RESPONSE.c.merchant_id == run.merchant_id,
+                    RESPONSE.c.kind == "cancel_reason",
+                ),
+            )
+        )
+        .where(*run.placed())
+        .group_by(keys.c.carrier, day, RESPONSE.c.value)
+    )
+    columns = ["merchant_id", "carrier", "day", "reason", "answers", "saved"]
+    return CANCELLATION_DAY.insert().from_select(columns, query)
+
+
+def _attribution_days(conn: AsyncConnection, run: DayRun) -> Any:
+    """Later orders of the same customer after a recommendation click on a run's order (clicks whenever recorded,
+    as for the recommendation rollup), per clicked product, with the shortest wait in whole days rounded up."""
+    keys = run.carrier_keys()
+    later = ORDER.alias("later")
+    product = func.coalesce(VIEW.c.product_id, NO_PRODUCT)
+    day = utc_date(conn, ORDER.c.placed_at)
+    query = (
+        select(
+            literal(run.merchant_id),
+            keys.c.carrier,
+            day,
+            product,
+            later.c.id,
+            func.min(whole_days_up(conn, later.c.placed_at, VIEW.c.created_at)),
+        )
+        .select_from(
+            ORDER.join(keys, keys.c.order_id == ORDER.c.id)
+            .join(
+                VIEW,
+                and_(
+                    VIEW.c.order_id == ORDER.c.id,
+                    VIEW.c.merchant_id == run.merchant_id,
+                    VIEW.c.kind == "rec_click",
+                ),
+            )
+            .join(
+                later,
+                and_(
+                    later.c.merchant_id == run.merchant_id,
+                    later.c.customer_email == ORDER.c.customer_email,
+                    later.c.id != ORDER.c.id,
+                    within_days_after(conn, later.c.placed_at, VIEW.c.created_at, MAX_ATTRIBUTION_DAYS),
+                ),
+            )
+        )
+        .where(*run.placed(), ORDER.c.customer_email != "")
+        .group_by(keys.c.carrier, day, product, later.c.id)
+    )
+    columns = ["merchant_id", "carrier", "day", "product_id", "later_order_id", "within_days"]
+    return ATTRIBUTION_DAY.insert().from_select(columns, query)
 
 
 def _funnel_days(conn: AsyncConnection, run: DayRun) -> Any:
@@ -317,17 +414,30 @@ def _transit_days(conn: AsyncConnection, run: DayRun) -> Any:
     return TRANSIT_DAY.insert().from_select(["merchant_id", "day", "carrier", "service", "hours", "shipments"], query)
 
 
-async def fill_days(conn: AsyncConnection, run: DayRun) -> None:
-    """Replace the rollup rows of the run's days with freshly counted ones (inside the caller's transaction)."""
-    for table in ROLLUPS:
+BUILDERS = {
+    ORDER_DAY: _order_days,
+    VISITOR_DAY: _visitor_days,
+    FUNNEL_DAY: _funnel_days,
+    SHIPMENT_DAY: _shipment_days,
+    TRANSIT_DAY: _transit_days,
+    RECOMMENDATION_DAY: _recommendation_days,
+    CANCELLATION_DAY: _cancellation_days,
+    ATTRIBUTION_DAY: _attribution_days,
+}
+"""Each rollup table and the statement that counts a run's rows of it."""
+
+
+async def fill_days(conn: AsyncConnection, run: DayRun, tables: tuple[Any, ...] = ROLLUPS) -> None:
+    """Replace the rows of the run's days in `tables` (every rollup unless told) with freshly counted ones (inside
+    the caller's transaction)."""
+    for table in tables:
         await conn.execute(
             delete(table).where(
                 table.c.merchant_id == run.merchant_id, table.c.day >= run.first, table.c.day <= run.last
             )
         )
-    statements = [_order_days, _visitor_days, _funnel_days, _shipment_days, _transit_days, _recommendation_days]
-    for statement in (build(conn, run) for build in statements):
-        await conn.execute(statement)
+    for table in tables:
+        await conn.execute(BUILDERS[table](conn, run))
 
 
 async def link_visitors(conn: AsyncConnection, merchant_id: int, first: date) -> None:

@@ -111,6 +111,15 @@ def within_days_after(conn: AsyncConnection, later: Any, earlier: Any, days: int
     return and_(gap > 0, gap <= days)
 
 
+def whole_days_up(conn: AsyncConnection, later: Any, earlier: Any) -> ColumnElement[Any]:
+    """Days from `earlier` to `later`, rounded up to a whole number (a wait of 0 < d <= n days gives at most n, as
+    `within_days_after` measures it)."""
+    if is_postgres(conn):
+        return cast(func.ceil(func.extract("epoch", later - earlier) / 86400), Integer)
+    gap = func.julianday(later) - func.julianday(earlier)
+    return cast(gap, Integer) + case((gap > cast(gap, Integer), 1), else_=0)
+
+
 def utc_date(conn: AsyncConnection, moment: Any) -> ColumnElement[Any]:
     """The UTC calendar day of a timestamp, as a date (SQLite keeps dates as 'YYYY-MM-DD' text)."""
     if is_postgres(conn):

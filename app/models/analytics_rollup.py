@@ -21,11 +21,16 @@ TERMINAL_STATUSES = ("delivered", "returned", "expired")
 """Shipment statuses that never change again; the others are active."""
 NO_PRODUCT = 0
 """`product_id` of recommendation events that name no product."""
+SCORES = range(1, 6)
+"""The feedback scores counted one by one in the order-day rollup (`rating_1` … `rating_5`)."""
+MAX_ATTRIBUTION_DAYS = 90
+"""The longest attribution window a merchant may set: the attribution rollup keeps later orders up to this far
+after a click (a longer window is counted from the raw rows)."""
 
 
 class OrderDayRollup(SQLModel, table=True):
     """Orders placed on a day, split by holdout group: tracking-page views, cancellations and feedback scores
-    (counts, sums and squares, so means and variances add up over days)."""
+    (counts, sums and squares, so means and variances add up over days; and how many gave each score 1–5)."""
 
     __tablename__ = "analytics_order_day"
 
@@ -41,6 +46,24 @@ class OrderDayRollup(SQLModel, table=True):
     rated: int = 0
     rating_total: int = 0
     rating_squares: int = 0
+    rating_1: int = 0
+    rating_2: int = 0
+    rating_3: int = 0
+    rating_4: int = 0
+    rating_5: int = 0
+
+
+class CancellationDayRollup(SQLModel, table=True):
+    """Cancellation reasons given for the orders placed on a day: answers, and how many the save offer kept."""
+
+    __tablename__ = "analytics_cancellation_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    reason: str = Field(max_length=24, primary_key=True)
+    answers: int = 0
+    saved: int = 0
 
 
 class VisitorDayRollup(SQLModel, table=True):
@@ -100,6 +123,23 @@ class RecommendationDayRollup(SQLModel, table=True):
     product_id: int = Field(primary_key=True)
     impressions: int = 0
     clicks: int = 0
+
+
+class AttributionDayRollup(SQLModel, table=True):
+    """Each later order of the same customer email after a recommendation click on the page of an order placed on a
+    day, per clicked product: `within_days` is the shortest wait from such a click to the later order in whole days
+    rounded up, so the order counts for an attribution window of that many days or more (distinct later orders do
+    not add up over days or products; the chart counts them from these keys). Only waits up to
+    MAX_ATTRIBUTION_DAYS are kept."""
+
+    __tablename__ = "analytics_attribution_day"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    carrier: str = Field(max_length=32, primary_key=True)
+    day: date = Field(primary_key=True)
+    product_id: int = Field(primary_key=True)
+    later_order_id: int = Field(primary_key=True)
+    within_days: int = 0
 
 
 class ShipmentDayRollup(SQLModel, table=True):
