@@ -14,13 +14,18 @@ Each test runs three times: on the raw rows alone, with every day rolled up, and
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+from sqlalchemy import select
 
 from app.analytics.charts import dashboard
 from app.analytics.problems import problems_per_carrier, stuck_shipments
-from app.analytics.rollup import refresh
+from app.analytics.rollup import backfill, refresh
 from app.analytics.table import ChartTable
-from app.db import reading
+from app.db import reading, writing
+from app.models import Order
+from tests.analytics import builders as b
 from tests.analytics.builders import at
 from tests.analytics.conftest import Shop
 
@@ -28,10 +33,24 @@ ROLLED_ON = {"raw rows": None, "rolled up": at("03-20", "12:00"), "partly rolled
 
 
 @pytest.fixture(autouse=True, params=list(ROLLED_ON))
-async def rollups(request: pytest.FixtureRequest, engine, shop: Shop) -> None:
-    """The shop's rollups refreshed as of the parameter's time (none for the raw rows)."""
+async def rollups(request: pytest.FixtureRequest, engine, shop: Shop) -> datetime | None:
+    """The shop's rollups refreshed as of the parameter's time (none for the raw rows); returns that time."""
     if (now := ROLLED_ON[request.param]) is not None:
         await refresh(engine, now)
+    return now
+
+
+async def rolled_again(engine, now: datetime | None) -> None:  # type: ignore[no-untyped-def]
+    """After a test added rows: the rollups counted afresh as of the parameter's time (none for the raw rows)."""
+    if now is not None:
+        await backfill(engine, now)
+
+
+async def order_ids(engine, shop: Shop) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    table = Order.__table__
+    query = select(table.c.number, table.c.id).where(table.c.merchant_id == shop.merchant_id)
+    async with reading(engine) as conn:
+        return {number: int(id_) for number, id_ in await conn.execute(query)}
 
 
 def by(table: ChartTable, *keys: str) -> dict[tuple[object, ...], dict[str, object]]:
@@ -199,6 +218,74 @@ async def test_feedback_scores_and_comments(engine, shop: Shop) -> None:
         ("1003", 4, "=1+2 came late"),
         ("1001", 5, "Fast!"),
     ]
+
+
+async def test_every_feedback_score_and_the_carrier_filter(engine, shop: Shop, rollups: datetime | None) -> None:
+    ids = await order_ids(engine, shop)
+    async with writing(engine) as conn:
+        await b.survey(conn, shop.merchant_id, ids["1004"], "feedback", rating=1, created_at=at("03-05"))
+        await b.survey(conn, shop.merchant_id, ids["1005"], "feedback", rating=3, created_at=at("03-12"))
+        await b.survey(conn, shop.merchant_id, ids["1007"], "feedback", rating=3, created_at=at("03-08"))
+        await b.survey(conn, shop.merchant_id, ids["1008"], "feedback", rating=1)  # after the range
+    await rolled_again(engine, rollups)
+
+    def counts(table: ChartTable) -> list[tuple[object, object]]:
+        return [(r["rating"], r["responses"]) for r in table.rows]
+
+    everyone = (await charts(engine, shop))["feedback"]  # 1001: 5, 1002: 2, 1003: 4, 1004: 1, 1005 and 1007: 3
+    assert counts(everyone) == [("1", 1), ("2", 1), ("3", 2), ("4", 1), ("5", 1)]
+    assert everyone.rows[2]["share"] == pytest.approx(2 / 6)
+    assert everyone.total is not None
+    assert (everyone.total["responses"], everyone.total["mean"]) == (6, pytest.approx(3.0))
+    ups = (await charts(engine, shop, carrier="ups"))["feedback"]  # 1003: 4, 1004: 1
+    assert counts(ups) == [("1", 1), ("2", 0), ("3", 0), ("4", 1), ("5", 0)]
+    assert ups.total is not None and ups.total["mean"] == pytest.approx(2.5)
+    sandbox = (await charts(engine, shop, carrier="sandbox"))["feedback"]  # 1001: 5, 1002: 2, 1005: 3
+    assert counts(sandbox) == [("1", 0), ("2", 1), ("3", 1), ("4", 0), ("5", 1)]
+    assert sandbox.total is not None and sandbox.total["mean"] == pytest.approx(10 / 3)
+    late = (await charts(engine, shop, start=b.on("03-06"), end=b.on("03-10")))["feedback"]  # 1005 and 1007
+    assert counts(late) == [("1", 0), ("2", 0), ("3", 2), ("4", 0), ("5", 0)]
+
+
+async def test_cancellation_reasons_per_carrier_and_day(engine, shop: Shop, rollups: datetime | None) -> None:
+    ids = await order_ids(engine, shop)
+    async with writing(engine) as conn:
+        await b.survey(conn, shop.merchant_id, ids["1007"], "cancel_reason", value="found_cheaper", saved=True)
+    await rolled_again(engine, rollups)
+
+    def reasons(table: ChartTable) -> list[tuple[object, ...]]:
+        return [(r["reason"], r["answers"], r["saved"]) for r in table.rows]
+
+    sandbox = (await charts(engine, shop, carrier="sandbox"))["cancellations"]  # 1002 and 1005
+    assert reasons(sandbox) == [("too_slow", 2, 1)]
+    assert (await charts(engine, shop, carrier="ups"))["cancellations"].rows[0]["reason"] == "changed_mind"
+    everyone = (await charts(engine, shop))["cancellations"]  # 1007 has no shipment: only without a carrier
+    assert reasons(everyone) == [("too_slow", 2, 1), ("changed_mind", 1, 0), ("found_cheaper", 1, 1)]
+    assert everyone.total is not None and (everyone.total["answers"], everyone.total["saved"]) == (4, 2)
+    early = (await charts(engine, shop, start=b.on("03-01"), end=b.on("03-03")))["cancellations"]  # 1002, 1004
+    assert reasons(early) == [("changed_mind", 1, 0), ("too_slow", 1, 0)]
+    assert (await charts(engine, shop, start=b.on("03-04"), end=b.on("03-05")))["cancellations"].total is None
+
+
+async def test_attribution_windows_beyond_what_the_rollup_keeps(
+    engine, shop: Shop, rollups: datetime | None
+) -> None:  # fmt: skip
+    async with writing(engine) as conn:  # a@ again, 120 days after the throw's click and 116.9 after the mug's
+        await b.order(conn, shop.merchant_id, "1009", at("06-30", "10:00"), customer_email="a@x.test")
+    await rolled_again(engine, rollups)
+
+    async def attributed(days: int) -> tuple[dict[object, object], object]:
+        table = (await charts(engine, shop, attribution_days=days))["recommendations"]
+        assert table.total is not None
+        return {r["product"]: r["attributed_orders"] for r in table.rows}, table.total["attributed_orders"]
+
+    # throw (click 2 Mar 10:00): 1004, 1007, 1008 and, from 120 days, 1009; mug (click 5 Mar 12:00): 1007, 1008
+    assert await attributed(90) == ({"Linen throw": 3, "Ceramic mug": 2}, 3)
+    assert await attributed(116) == ({"Linen throw": 3, "Ceramic mug": 2}, 3)
+    assert await attributed(117) == ({"Linen throw": 3, "Ceramic mug": 3}, 4)
+    assert await attributed(119) == ({"Linen throw": 3, "Ceramic mug": 3}, 4)
+    assert await attributed(120) == ({"Linen throw": 4, "Ceramic mug": 3}, 4)
+    assert await attributed(4) == ({"Linen throw": 2, "Ceramic mug": 1}, 2)  # 1007 is 4.0 days after the click
 
 
 async def test_cancellation_reasons_and_saved_orders(engine, shop: Shop) -> None:

@@ -24,7 +24,11 @@ from app.models import (
     VisitorDayRollup,
     VisitorSpanRollup,
 )
-from app.models.analytics_rollup import RecommendationDayRollup
+from app.models.analytics_rollup import (
+    AttributionDayRollup,
+    CancellationDayRollup,
+    RecommendationDayRollup,
+)
 from app.scheduler import build_scheduler
 from app.settings import get_settings
 from tests.analytics import builders as b
@@ -36,6 +40,8 @@ ROLLUPS = (
     VisitorSpanRollup,
     FunnelDayRollup,
     RecommendationDayRollup,
+    CancellationDayRollup,
+    AttributionDayRollup,
     RollupState,
 )
 NOON_20TH = b.at("03-20", "12:00")
@@ -145,6 +151,35 @@ async def test_a_late_feedback_answer_of_a_closed_day_is_picked_up_by_the_next_r
     assert int(rolled["messaged_n"]) + int(rolled["holdout_n"]) == answers + 1  # type: ignore[call-overload]
 
 
+async def test_a_new_order_after_a_closed_days_click_is_attributed_by_the_next_refresh(engine, shop: Shop) -> None:
+    """A@ orders again a day after the mug's click (5 March, on 1004's page): only the attribution rollup of 3 March
+    is recounted for it (the days counted in full are the usual ones), and the chart then matches the raw rows."""
+    refreshed = later_than_the_fixture()
+    await refresh(engine, refreshed)
+    f = shop.filters()
+
+    async def attributed() -> tuple[dict[object, object], object]:
+        table = (await dashboard(engine, f))["recommendations"]
+        assert table.total is not None
+        return {r["product"]: r["attributed_orders"] for r in table.rows}, table.total["attributed_orders"]
+
+    before = await attributed()
+    assert before == ({"Linen throw": 2, "Ceramic mug": 1}, 2)
+    async with writing(engine) as conn:
+        await b.order(
+            conn, shop.merchant_id, "1010", b.at("03-06", "12:00"), customer_email="a@x.test",
+            created_at=refreshed + MINUTES, updated_at=refreshed + MINUTES,
+        )  # fmt: skip
+    assert await attributed() == before  # 3 March is read from the rollup as it was counted
+    recounted = await refresh(engine, refreshed + 5 * MINUTES)
+    assert recounted == 2 * REFRESH_DAYS + 1  # both shops' last closed days, and 6 March (1010's own day)
+    rolled = await attributed()
+    assert rolled == ({"Linen throw": 3, "Ceramic mug": 2}, 3)
+    async with writing(engine) as conn:
+        await conn.execute(delete(RollupState.__table__))
+    assert await attributed() == rolled
+
+
 async def test_a_row_back_dated_beyond_the_lookback_waits_for_the_backfill(engine, shop: Shop) -> None:
     refreshed = later_than_the_fixture()
     await refresh(engine, refreshed)
@@ -215,6 +250,14 @@ async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop
             .first()
         )
         await b.rec_events(conn, shop.merchant_id, order_1003, product, "rec_click", created_at=refreshed + MINUTES)
+        await b.order(
+            conn, shop.merchant_id, "1011", b.at("03-04", "12:00"), customer_email="a@x.test",
+            created_at=refreshed + MINUTES, updated_at=refreshed + MINUTES,
+        )  # fmt: skip
+        await b.survey(
+            conn, shop.merchant_id, order_1003, "cancel_reason", value="too_slow", saved=True,
+            created_at=refreshed + MINUTES, updated_at=refreshed + MINUTES,
+        )  # fmt: skip
         for visitor in ("v4", "v9"):
             await b.insert(
                 conn, PageEvent, merchant_id=shop.merchant_id, order_id=order_1003, kind="view", visitor=visitor,
@@ -227,7 +270,18 @@ async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop
         for start, end in ranges
         for carrier in (None, "ups", "sandbox")
     ]
-    charts = ("visits", "funnel", "impact", "on_time", "transit", "problems", "recommendations")
+    charts = (
+        "visits",
+        "funnel",
+        "impact",
+        "on_time",
+        "transit",
+        "problems",
+        "recommendations",
+        "feedback",
+        "comments",
+        "cancellations",
+    )
     rolled = [{name: (await dashboard(engine, f))[name] for name in charts} for f in filters]
     async with writing(engine) as conn:
         await conn.execute(delete(RollupState.__table__))
