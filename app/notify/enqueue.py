@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import select, update
@@ -18,10 +19,33 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.db import insert_for
 from app.models import Merchant, Notification, Order
 from app.notify.rules import COALESCED, TRANSACTIONAL, load_switches
+from app.tracking.bulk import DriverStatements
 from app.tracking.idlist import ids_param, in_ids
 from notifications.phone import PhoneNumberError, to_e164
 
 N = Notification.__table__.c
+ORD = Order.__table__.c
+# What queueing reads of an order (ownership, holdout, cancellation, the recipients): not the whole row.
+ORDER_COLUMNS = (ORD.id, ORD.merchant_id, ORD.holdout, ORD.cancelled_at)
+ORDER_COLUMNS += (ORD.customer_email, ORD.customer_phone, ORD.sms_opt_in, ORD.country)
+ROW_COLUMNS = (
+    "merchant_id",
+    "order_id",
+    "shipment_id",
+    "trigger",
+    "channel",
+    "recipient",
+    "dedupe_key",
+    "state",
+    "attempts",
+    "next_attempt_at",
+    "provider_id",
+    "last_error",
+    "context",
+    "created_at",
+)
+# The outbox INSERT bound at the driver (values through the column types' own bind processors, as Core binds them).
+_STATEMENTS = DriverStatements()
 
 
 @dataclass
@@ -52,10 +76,10 @@ def recipient(order: Any, channel: str) -> str | None:
     return sms_number(order)
 
 
-async def _load(conn: AsyncConnection, table: Any, ids: set[int]) -> dict[int, Any]:
+async def _load(conn: AsyncConnection, table: Any, ids: set[int], columns: tuple[Any, ...] = ()) -> dict[int, Any]:
     if not ids:
         return {}
-    query = select(table).where(in_ids(table.c.id, conn.dialect))
+    query = (select(*columns) if columns else select(table)).where(in_ids(table.c.id, conn.dialect))
     return {row.id: row for row in await conn.execute(query, {"ids": ids_param(conn.dialect, ids)})}
 
 
@@ -110,7 +134,7 @@ async def queue(conn: AsyncConnection, candidates: list[Candidate], now: datetim
     """Write the outbox rows these candidates call for; returns how many rows were offered for insert."""
     if not candidates:
         return 0
-    orders = await _load(conn, Order.__table__, {c.order_id for c in candidates})
+    orders = await _load(conn, Order.__table__, {c.order_id for c in candidates}, ORDER_COLUMNS)
     merchants = await _load(conn, Merchant.__table__, {c.merchant_id for c in candidates})
     switches = await load_switches(conn, merchants)
     widest = max((m.coalesce_minutes for m in merchants.values()), default=0)
@@ -147,6 +171,10 @@ async def queue(conn: AsyncConnection, candidates: list[Candidate], now: datetim
             {"ids": ids_param(conn.dialect, superseded)},
         )
     if rows:
-        stmt = insert_for(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        await conn.execute(stmt, rows)
+        insert = _STATEMENTS.get(conn.dialect, "notification", partial(_insert, conn), ROW_COLUMNS)
+        await insert.executemany(conn, rows)
     return len(rows)
+
+
+def _insert(conn: AsyncConnection) -> Any:
+    return insert_for(conn, Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"])

@@ -36,15 +36,15 @@ def _result(item: dict[str, Any]) -> TrackResult:
         if moment is None:
             raise bad_body(f"event time without offset: {raw['time']!r}")
         result.events.append(
-            TrackEvent(
-                time=moment,
-                status=status,
-                carrier_code=raw["code"],
-                description=raw.get("description", ""),
-                location=raw.get("location", ""),
-                substatus=substatus,
-                action_required=action,
-                local_time=raw["time"],
+            TrackEvent.utc(
+                moment,
+                status,
+                raw["code"],
+                raw.get("description", ""),
+                raw.get("location", ""),
+                substatus,
+                action,
+                raw["time"],
             )
         )
     result.events.sort(key=lambda e: e.time, reverse=True)
