@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -27,7 +28,16 @@ def run_worker(main: Coroutine[Any, Any, T]) -> T:
     default loop (compare with `python -m bench.poll_sweep --loop asyncio`)."""
     import uvloop
 
+    freeze_startup_heap()
     return uvloop.run(main)
+
+
+def freeze_startup_heap() -> None:
+    """Keep what is alive at start (modules, models, SQLAlchemy's tables and caches: ~140k objects) out of the
+    cyclic collector's full passes: a poll sweep triggers a few, and each walked all of them (~80 ms; 15-20 µs of
+    CPU per polled shipment). Garbage is still collected as before among the objects made afterwards."""
+    gc.collect()
+    gc.freeze()
 
 
 @dataclass
