@@ -18,7 +18,6 @@ from app.i18n import babel_locale, pick
 from app.models import LineItem, Merchant, Order, Shipment, Suppression, TemplateOverride
 from app.notify import links
 from app.notify.overrides import OverrideError, render_override
-from app.notify.quiet import recipient_zone
 from app.security.tokens import derive_token
 from app.settings import Settings
 from app.web.branding import branding
@@ -139,7 +138,6 @@ def context(row: Any, data: Loaded, settings: Settings) -> dict[str, Any]:
         action = ACTIONS.get(snapshot.get("substatus", ""), GENERIC_ACTION if snapshot.get("action_required") else "")
     return {
         "locale": locale,
-        "zone": str(recipient_zone(order.timezone, order.customer_phone, merchant.timezone)),
         "shop": data.brand(row.merchant_id),
         "order": {"number": order.number},
         "first_name": (order.customer_name or "").split(" ")[0],

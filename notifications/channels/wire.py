@@ -29,6 +29,9 @@ ADDR_SPEC = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\
 MSG_ID = re.compile(r"<[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*>")
 _HEX = re.compile(r"[0-9a-f]")
 _VERBATIM = {"to": ADDR_SPEC, "message-id": MSG_ID, "subject": _PLAIN, "list-unsubscribe": _PLAIN}
+_DIGIT = re.compile(r"[0-9]")
+# Letters that stand in for digits: no encoded word's chrome ("=?utf-8?q?", "?=") or "=XX" escape contains them.
+_DIGIT_MARKS = ("X", "Z", "x", "z")
 
 
 def clean_header(value: str) -> str:
@@ -63,7 +66,32 @@ class Wire:
         if plain is _PLAIN and len(value) + 1 <= self.max_line and "=?" not in value and _WORD.fullmatch(value):
             # One unstructured word too long for the first line: the policy moves it whole to the next line.
             return f"{name}:{CRLF} {value}{CRLF}".encode("ascii")
-        return self.folded(name, value) if repeats else self._fold(name, value)
+        if repeats:
+            return self.folded(name, value)
+        if plain is _PLAIN:
+            return self._fold_by_shape(name, value)
+        return self._fold(name, value)
+
+    def _fold_by_shape(self, name: str, value: str) -> bytes:
+        """An unstructured value folded as its shape, each digit a letter, with the digits put back: a subject
+        that differs from others only in its order number (`… · Shop #1042`) is folded once per shape.
+
+        Folding an unstructured value reads a digit only as a printable ASCII character that quoted-printable
+        encoded words keep as it is, exactly like a letter, so the shape folds at the same places and each digit's
+        letter lands where the digit would. Base64 encoded words (where it would not) and values holding an encoded
+        word of their own (which the parser decodes) are folded directly."""
+        digits = _DIGIT.findall(value)
+        mark = next((m for m in _DIGIT_MARKS if m not in value and m not in name), None)
+        if not digits or mark is None or "=?" in value:
+            return self._fold(name, value)
+        shape = self.folded(name, _DIGIT.sub(mark, value))
+        pieces = shape.split(mark.encode("ascii"))
+        if len(pieces) != len(digits) + 1 or b"?b?" in shape.lower():
+            return self._fold(name, value)
+        out = [pieces[0]]
+        for digit, piece in zip(digits, pieces[1:], strict=True):
+            out += (digit.encode("ascii"), piece)
+        return b"".join(out)
 
     def _qp_line(self, line: str) -> str:
         return quoprimime.body_encode(line, self.max_line)

@@ -134,3 +134,18 @@ def test_short_and_one_word_values_around_the_line_limit(name: str) -> None:
             )
             boundary = new_boundary()
             assert WIRE.message(spec, boundary) == reference(spec, boundary), (name, value)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_subjects_differing_in_their_numbers_fold_like_the_package(seed: int) -> None:
+    # Folded once per shape (digits as letters) and the digits put back: every length around the line limit,
+    # numbers inside and beside encoded words, and values already holding the stand-in letters.
+    rng = random.Random(seed)
+    words = ["Your", "order", "·", "été", "注文", "Заказ", "Bench Shop", "X", "xz", "ZZ", "#", "-", "=", "?"]
+    for length in range(1, 40):
+        number = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 12)))
+        head = " ".join(rng.choice(words) for _ in range(length))
+        for subject in (f"{head} #{number}", f"{number}{head}", f"{head}{number} {head}", f"{head} {number}é"):
+            spec = EmailMessageSpec(to="a@x.test", subject=subject, text="t", html="h", sender="b@x.test")
+            boundary = new_boundary()
+            assert WIRE.message(spec, boundary) == reference(spec, boundary), subject
