@@ -20,7 +20,10 @@ MAX_RETRY_WAIT = timedelta(hours=4)
 
 
 async def claim(engine: AsyncEngine, *, now: datetime, limit: int, lease: timedelta = LEASE) -> list[Any]:
-    """Due rows, plus rows whose sender died mid-send (lease expired: in doubt, sent again)."""
+    """Due rows, plus rows whose sender died mid-send (lease expired: in doubt, sent again).
+
+    One statement: the due ids picked (PostgreSQL: locked, skipping rows another worker holds), leased and
+    returned as updated, in id order."""
     due = (
         select(N.id)
         .where(
@@ -34,19 +37,20 @@ async def claim(engine: AsyncEngine, *, now: datetime, limit: int, lease: timede
     )
     if not is_sqlite(engine):
         due = due.with_for_update(skip_locked=True)
+    leased = (
+        update(Notification.__table__)
+        .where(N.id.in_(due.scalar_subquery()))
+        .values(state="sending", lease_until=now + lease, attempts=N.attempts + 1)
+        .returning(*Notification.__table__.c)
+    )
     async with writing(engine) as conn:
-        ids = list((await conn.execute(due)).scalars())
-        if not ids:
-            return []
-        ids_param = bindparam("ids", expanding=True)
-        await conn.execute(
-            update(Notification.__table__)
-            .where(N.id.in_(ids_param))
-            .values(state="sending", lease_until=now + lease, attempts=N.attempts + 1),
-            {"ids": ids},
-        )
-        rows = await conn.execute(select(Notification.__table__).where(N.id.in_(ids_param)), {"ids": ids})
-        return list(rows.all())
+        rows = list((await conn.execute(leased)).all())
+    rows.sort(key=_row_id)
+    return rows
+
+
+def _row_id(row: Any) -> int:
+    return int(row.id)
 
 
 def retry_at(attempts: int, now: datetime, result: SendResult) -> datetime:
