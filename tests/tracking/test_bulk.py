@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import JSON, Boolean, Column, Date, Integer, MetaData, String, Table, bindparam, insert, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.db import writing
-from app.tracking.bulk import DriverStatement, DriverStatements
+from app.tracking.bulk import DriverStatement, DriverStatements, faster_processor
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -88,3 +90,43 @@ async def test_update_by_key_stores_what_core_stores(engine: AsyncEngine, tables
         await statement.executemany(conn, changes)
         assert await statement.executemany(conn, []) == 0
     assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
+
+
+def varied_times() -> list[Any]:
+    rng = random.Random(3)
+    zones = [UTC, PARIS_WINTER, timezone(timedelta(hours=-9, minutes=-30)), timezone(timedelta(0), "zero")]
+    values: list[Any] = [
+        None,
+        datetime(999, 1, 2, 3, 4, 5, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, UTC),
+    ]
+    base = datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    for _ in range(500):
+        micro = rng.choice((0, 1, rng.randint(0, 999_999)))
+        moment = base + timedelta(seconds=rng.randint(-(10**9), 10**9), microseconds=micro)
+        values.append(moment.astimezone(rng.choice(zones)))
+    return values
+
+
+def test_sqlite_fast_processors_write_cores_text() -> None:
+    dialect = sqlite.dialect()
+    for bound_type, values in (
+        (UTCDateTime(), varied_times()),
+        (Date(), [None, date(1, 1, 1), date(999, 12, 31), date(2026, 2, 28), date(9999, 12, 31)]),
+    ):
+        core = bound_type.dialect_impl(dialect).bind_processor(dialect)
+        fast = faster_processor(bound_type, dialect, core)
+        assert fast is not core
+        for value in values:
+            assert fast(value) == core(value), value
+    # What Core refuses, the fast path refuses the same way.
+    core = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    for refused in (datetime(2026, 1, 1), "2026-01-01"):
+        with pytest.raises(Exception) as by_core:
+            core(refused)
+        with pytest.raises(type(by_core.value)):
+            faster_processor(UTCDateTime(), dialect, core)(refused)
+    date_core = Date().dialect_impl(dialect).bind_processor(dialect)
+    assert faster_processor(Date(), dialect, date_core)(datetime(2026, 1, 2, 3, 4)) == date_core(
+        datetime(2026, 1, 2, 3, 4)
+    )
