@@ -14,11 +14,20 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import escape
 
-from notifications.render import RenderedEmail, environment, finish_email, render_email
+from notifications.render import (
+    RenderedEmail,
+    environment,
+    finish_email,
+    finished,
+    inline_css,
+    page_title,
+    render_email,
+)
 
 # A recipient's own values: everything else in a message context is shared by many messages.
 PER_RECIPIENT = frozenset(
@@ -46,6 +55,58 @@ PER_RECIPIENT = frozenset(
 _MARK = "\x1a"
 _STAND_IN = re.compile("\x1a(\\d+)\x1a")
 SHAPES_KEPT = 1024
+# CSS is inlined once per shape. The inliner parses the page and writes it back, so each value comes out as its
+# serializer writes it: in text, & < > and no-break space as references; in an attribute, & " and no-break space.
+# A probe value holding `"<` tells the two places apart; a stand-in found anywhere else (raw text, such as a style
+# block) leaves the shape's messages inlined whole.
+_PROBE = '"<'
+_PROBED = re.compile("\x1a(\\d+)\x1b([^\x1a]*)\x1a")
+_PROBE_IN_ATTRIBUTE, _PROBE_IN_TEXT = "&quot;<", '"&lt;'
+
+
+def _in_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _in_attribute(value: str) -> str:
+    return value.replace("&", "&amp;").replace("\xa0", "&nbsp;").replace('"', "&quot;")
+
+
+def _parsed_as_written(value: Any) -> bool:
+    """A value the HTML parser keeps as it is, wherever the stand-in stood: not changed by the input stream's
+    clean-up (CR, NUL), not whitespace only (which the parser may leave where other text would be moved, as in a
+    table), not starting with a line break (dropped after <pre>)."""
+    if not isinstance(value, str):
+        return True
+    return "\r" not in value and "\x00" not in value and bool(value.strip()) and not value.startswith("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    page: str  # the HTML page with stand-ins, before CSS inlining
+    text: str
+    title: str  # the page's <title> with stand-ins
+    inlined: tuple[tuple[str, ...], tuple[tuple[int, bool], ...]] | None  # pieces and (stand-in, in attribute)
+
+
+def _inline_shape(page: str) -> tuple[tuple[str, ...], tuple[tuple[int, bool], ...]] | None:
+    """The shape's page with CSS inlined, split at its stand-ins: the pieces between them, and each stand-in's
+    number and whether it sits in an attribute value; None when a stand-in is lost, doubled or in raw text."""
+    probe = str(escape(_PROBE))
+    inlined = inline_css(_STAND_IN.sub(lambda m: f"\x1a{m.group(1)}\x1b{probe}\x1a", page))
+    pieces: list[str] = []
+    slots: list[tuple[int, bool]] = []
+    start = 0
+    for found in _PROBED.finditer(inlined):
+        if found.group(2) not in (_PROBE_IN_ATTRIBUTE, _PROBE_IN_TEXT):
+            return None
+        pieces.append(inlined[start : found.start()])
+        slots.append((int(found.group(1)), found.group(2) == _PROBE_IN_ATTRIBUTE))
+        start = found.end()
+    pieces.append(inlined[start:])
+    if len(slots) != len(_STAND_IN.findall(page)) or any("\x1a" in piece for piece in pieces):
+        return None
+    return tuple(pieces), tuple(slots)
 
 
 class _NotFillable(Exception):
@@ -75,9 +136,9 @@ class Prerendered:
 
     def __init__(self, kept: int = SHAPES_KEPT) -> None:
         self.kept = kept
-        self.shapes: OrderedDict[tuple[str, str, str], tuple[str, str]] = OrderedDict()
+        self.shapes: OrderedDict[tuple[str, str, str], Shape] = OrderedDict()
 
-    def _shape(self, name: str, locale: str, skeleton: dict[str, Any], key: tuple[str, str, str]) -> tuple[str, str]:
+    def _shape(self, name: str, locale: str, skeleton: dict[str, Any], key: tuple[str, str, str]) -> Shape:
         found = self.shapes.get(key)
         if found is not None:
             self.shapes.move_to_end(key)
@@ -85,10 +146,11 @@ class Prerendered:
         env = environment(locale)
         page = env.get_template(f"email/{name}.html").render(skeleton)
         text = env.get_template(f"email/{name}.txt").render(skeleton)
-        self.shapes[key] = (page, text)
+        shape = Shape(page, text, page_title(page), _inline_shape(page))
+        self.shapes[key] = shape
         if len(self.shapes) > self.kept:
             self.shapes.popitem(last=False)
-        return page, text
+        return shape
 
     def render_email(self, name: str, context: dict[str, Any], locale: str = "en") -> RenderedEmail:
         """What `notifications.render.render_email(name, context, locale)` returns."""
@@ -101,10 +163,18 @@ class Prerendered:
         # A shared value holding the stand-in mark itself would be mistaken for a stand-in: render it whole.
         if not skeleton or described.count("\\x1a") != 2 * len(fills):
             return render_email(name, context, locale)
-        page, text = self._shape(name, locale, skeleton, (name, locale, described))
+        shape = self._shape(name, locale, skeleton, (name, locale, described))
         as_html = [str(escape(value)) for value in fills]
-        page = _STAND_IN.sub(lambda m: as_html[int(m.group(1))], page)
-        return finish_email(page, _STAND_IN.sub(lambda m: str(fills[int(m.group(1))]), text))
+        text = _STAND_IN.sub(lambda m: str(fills[int(m.group(1))]), shape.text)
+        if shape.inlined is None or not all(_parsed_as_written(value) for value in fills):
+            return finish_email(_STAND_IN.sub(lambda m: as_html[int(m.group(1))], shape.page), text)
+        pieces, slots = shape.inlined
+        out = [pieces[0]]
+        for (number, in_attribute), piece in zip(slots, pieces[1:], strict=True):
+            value = str(fills[number])
+            out += (_in_attribute(value) if in_attribute else _in_text(value), piece)
+        title = _STAND_IN.sub(lambda m: as_html[int(m.group(1))], shape.title)
+        return finished(title, "".join(out), text)
 
 
 PRERENDERED = Prerendered()

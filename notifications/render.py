@@ -96,11 +96,24 @@ def render_email(name: str, context: dict[str, Any], locale: str = "en") -> Rend
     return finish_email(page, env.get_template(f"email/{name}.txt").render(context))
 
 
+def inline_css(page: str) -> str:
+    return str(_inliner.inline(page))
+
+
+def page_title(page: str) -> str:
+    """What the page's `<title>` holds, as written ('' without one)."""
+    found = _TITLE.search(page)
+    return found.group(1) if found else ""
+
+
 def finish_email(page: str, text: str) -> RenderedEmail:
     """The email from its rendered HTML page and text: subject from the `<title>`, CSS inlined, text trimmed."""
-    found = _TITLE.search(page)
-    subject = html_lib.unescape(found.group(1)) if found else ""
-    html = _inliner.inline(page)
+    return finished(page_title(page), inline_css(page), text)
+
+
+def finished(title: str, html: str, text: str) -> RenderedEmail:
+    """The email from the page's `<title>` content, its CSS-inlined HTML and its text."""
+    subject = html_lib.unescape(title)
     return RenderedEmail(subject=" ".join(subject.split()), html=html, text=text.strip() + "\n")
 
 

@@ -39,7 +39,15 @@ def variants(trigger: str, locale: str) -> list[dict[str, Any]]:
     bare.update(first_name="", latest=None, items=[], shop_link="", unsubscribe_url="")
     marked_shop = copy.deepcopy(base)
     marked_shop["shop"] = {**SHOP, "name": "Mark \x1a0\x1a shop"}
-    return [base, returning, awkward, bare, marked_shop]
+    # Values the HTML parser would not keep as written (CSS is inlined once per shape, values put in afterwards).
+    parsed = copy.deepcopy(base)
+    parsed.update(
+        first_name="  ",
+        order={"number": "A\r\nB\rC"},
+        latest={"description": "\nHeld\x00 at customs", "location": 'Zoë\xa0& Co > "x"'},
+        tracking_number="1Z 999",
+    )
+    return [base, returning, awkward, bare, marked_shop, parsed]
 
 
 @pytest.mark.parametrize("locale", SUPPORTED)
