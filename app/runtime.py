@@ -28,16 +28,22 @@ def run_worker(main: Coroutine[Any, Any, T]) -> T:
     default loop (compare with `python -m bench.poll_sweep --loop asyncio`)."""
     import uvloop
 
-    freeze_startup_heap()
+    tune_gc_for_worker()
     return uvloop.run(main)
 
 
-def freeze_startup_heap() -> None:
-    """Keep what is alive at start (modules, models, SQLAlchemy's tables and caches: ~140k objects) out of the
-    cyclic collector's full passes: a poll sweep triggers a few, and each walked all of them (~80 ms; 15-20 µs of
-    CPU per polled shipment). Garbage is still collected as before among the objects made afterwards."""
+def tune_gc_for_worker() -> None:
+    """The cyclic collector, set for a worker that allocates hundreds of thousands of short-lived objects per sweep.
+
+    What is alive at start (modules, models, SQLAlchemy's tables and caches: ~140k objects) is frozen out of the
+    full passes: a poll sweep triggered a few, and each walked all of them (~80 ms; 15-20 µs of CPU per polled
+    shipment). Young collections run every 10,000 net allocations instead of 700 (~320 per 10k shipments came down
+    to ~12; the whole sweep ~10 % less CPU), so fewer chunk-lived objects get promoted and rescanned. Cyclic garbage
+    made after start is still collected, only in larger batches.
+    """
     gc.collect()
     gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 @dataclass
