@@ -40,6 +40,11 @@ async def split(conn: AsyncConnection, f: Filters) -> Split:
     return Split(closed, opened)
 
 
+def month_after(month: date) -> date:
+    """The first day of the month after the one starting on `month`."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
 def rolled_rows(table: Any, f: Filters) -> list[Any]:
     """Conditions selecting a rollup's rows for the filter: merchant, carrier key and days."""
     return [

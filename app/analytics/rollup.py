@@ -30,6 +30,7 @@ from app.analytics.rollup_fill import (
     VIEW,
     DayRun,
     fill_days,
+    fill_months,
     link_visitors,
 )
 from app.analytics.sql import MESSAGE_EVENT_KINDS, ORDER, SHIPMENT, is_postgres, prepare, utc_day, within_days_after
@@ -203,6 +204,7 @@ async def refresh_merchant(engine: AsyncEngine, merchant_id: int, now: datetime)
             attributed = await attribution_days(conn, merchant_id, state.refreshed_at - LOOKBACK) - days
         closed = [day for day in days if day < today]
         counted = await _fill(conn, merchant_id, closed, BACKFILL_RUN_DAYS)
+        await fill_months(conn, merchant_id, {day.replace(day=1) for day in closed})
         only_attribution = [day for day in attributed if day < today]
         await _fill(conn, merchant_id, only_attribution, BACKFILL_RUN_DAYS, (ATTRIBUTION_DAY,))
         if closed:

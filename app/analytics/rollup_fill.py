@@ -12,6 +12,7 @@ from sqlalchemy import Date, and_, case, delete, func, literal, select, union_al
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
+from app.analytics.rolled import month_after
 from app.analytics.sql import (
     MESSAGE_EVENT_KINDS,
     ORDER,
@@ -47,6 +48,7 @@ from app.models.analytics_rollup import (
     AttributionDayRollup,
     CancellationDayRollup,
     RecommendationDayRollup,
+    TransitMonthRollup,
 )
 
 ORDER_DAY = OrderDayRollup.__table__
@@ -58,6 +60,7 @@ TRANSIT_DAY = TransitDayRollup.__table__
 RECOMMENDATION_DAY = RecommendationDayRollup.__table__
 CANCELLATION_DAY = CancellationDayRollup.__table__
 ATTRIBUTION_DAY = AttributionDayRollup.__table__
+TRANSIT_MONTH = TransitMonthRollup.__table__
 TRACKING = TrackingEvent.__table__
 VIEW = PageEvent.__table__
 NOTE = Notification.__table__
@@ -438,6 +441,30 @@ async def fill_days(conn: AsyncConnection, run: DayRun, tables: tuple[Any, ...] 
         )
     for table in tables:
         await conn.execute(BUILDERS[table](conn, run))
+
+
+async def fill_months(conn: AsyncConnection, merchant_id: int, months: set[date]) -> None:
+    """After days were recounted: the month rollups of the months (first days) holding them, summed from the
+    day rollups."""
+    for month in sorted(months):
+        in_month = [TRANSIT_DAY.c.day >= month, TRANSIT_DAY.c.day < month_after(month)]
+        await conn.execute(
+            delete(TRANSIT_MONTH).where(TRANSIT_MONTH.c.merchant_id == merchant_id, TRANSIT_MONTH.c.month == month)
+        )
+        sums = (
+            select(
+                literal(merchant_id),
+                literal(month, Date),
+                TRANSIT_DAY.c.carrier,
+                TRANSIT_DAY.c.service,
+                TRANSIT_DAY.c.hours,
+                func.sum(TRANSIT_DAY.c.shipments),
+            )
+            .where(TRANSIT_DAY.c.merchant_id == merchant_id, *in_month)
+            .group_by(TRANSIT_DAY.c.carrier, TRANSIT_DAY.c.service, TRANSIT_DAY.c.hours)
+        )
+        columns = ["merchant_id", "month", "carrier", "service", "hours", "shipments"]
+        await conn.execute(TRANSIT_MONTH.insert().from_select(columns, sums))
 
 
 async def link_visitors(conn: AsyncConnection, merchant_id: int, first: date) -> None:

@@ -175,6 +175,20 @@ class TransitDayRollup(SQLModel, table=True):
     shipments: int = 0
 
 
+class TransitMonthRollup(SQLModel, table=True):
+    """TransitDayRollup summed over the closed days of a calendar month (`month` is its first day): a year's
+    histogram reads twelve of these instead of every day's rows."""
+
+    __tablename__ = "analytics_transit_month"
+
+    merchant_id: int = Field(foreign_key="merchant.id", primary_key=True)
+    month: date = Field(primary_key=True)
+    carrier: str = Field(max_length=20, primary_key=True)
+    service: str = Field(max_length=100, primary_key=True)
+    hours: int = Field(primary_key=True)
+    shipments: int = 0
+
+
 class RollupState(SQLModel, table=True):
     """How far a merchant's rollups reach: every day before `closed_before` is rolled up (as of `refreshed_at`);
     the dashboard reads that day and later from the raw rows."""

@@ -1,4 +1,4 @@
-"""analytics: per-score feedback counts in the order-day rollup, cancellation-reason and attribution rollups
+"""analytics: per-score feedback counts in the order-day rollup, cancellation-reason, attribution, transit-month rollups
 
 Revision ID: d4a7c9e2b531
 Revises: c3e58f1a7b20
@@ -45,12 +45,24 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
         sa.PrimaryKeyConstraint("merchant_id", "carrier", "day", "product_id", "later_order_id"),
     )
+    op.create_table(
+        "analytics_transit_month",
+        sa.Column("merchant_id", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Date(), nullable=False),
+        sa.Column("carrier", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("service", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("hours", sa.Integer(), nullable=False),
+        sa.Column("shipments", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["merchant_id"], ["merchant.id"]),
+        sa.PrimaryKeyConstraint("merchant_id", "month", "carrier", "service", "hours"),
+    )
     # Rows rolled up before these columns and tables existed are incomplete: forget how far the rollups reach, so
     # that the next scheduled refresh backfills every day.
     op.execute("DELETE FROM analytics_rollup_state")
 
 
 def downgrade() -> None:
+    op.drop_table("analytics_transit_month")
     op.drop_table("analytics_attribution_day")
     op.drop_table("analytics_cancellation_day")
     with op.batch_alter_table("analytics_order_day") as batch:

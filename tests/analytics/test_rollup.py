@@ -264,7 +264,16 @@ async def test_rollups_equal_the_raw_rows_for_any_range_and_carrier(engine, shop
                 created_at=refreshed + MINUTES,
             )  # fmt: skip
     await refresh(engine, refreshed + 5 * MINUTES)
-    ranges = [("03-01", "03-10"), ("03-03", "03-10"), ("03-02", "03-06"), ("03-06", "03-06"), ("02-28", "03-20")]
+    ranges = [
+        ("03-01", "03-10"),
+        ("03-03", "03-10"),
+        ("03-02", "03-06"),
+        ("03-06", "03-06"),
+        ("02-28", "03-20"),
+        ("03-01", "03-31"),  # a whole month: transit from the month rollup
+        ("02-01", "04-30"),  # three whole months
+        ("02-15", "04-10"),  # one whole month and days on either side
+    ]
     filters = [
         shop.filters(start=b.on(start), end=b.on(end), carrier=carrier)
         for start, end in ranges
