@@ -42,7 +42,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_worker(_args: argparse.Namespace) -> None:
     from app.channels import default_channels
-    from app.runtime import Runtime
+    from app.runtime import Runtime, run_worker
     from app.scheduler import build_scheduler
 
     settings = load_settings()
@@ -58,7 +58,7 @@ def cmd_worker(_args: argparse.Namespace) -> None:
             scheduler.shutdown(wait=False)
             await rt.close()
 
-    asyncio.run(run())
+    run_worker(run())  # uvloop and the collector set for polling (app.runtime.tune_gc_for_worker)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
