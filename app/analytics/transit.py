@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -69,10 +69,10 @@ async def transit_times(conn: AsyncConnection, f: Filters) -> ChartTable:
     return ChartTable("transit", COLUMNS, rows, total)
 
 
-def _whole_months(f: Filters) -> tuple[Any, Any] | None:
+def _whole_months(f: Filters) -> tuple[date, date] | None:
     """The first days of the first and last calendar months wholly inside the filter's days, if any."""
     first = f.start if f.start.day == 1 else month_after(f.start.replace(day=1))
-    last = None
+    last: date | None = None
     month = first
     while month_after(month) - timedelta(days=1) <= f.end:
         last = month
@@ -84,9 +84,9 @@ def _rolled_histograms(f: Filters) -> list[Any]:
     """Queries of the closed days' histogram: whole months from the month rollup, the other days from the day
     rollup."""
     months = _whole_months(f)
+    month_query: list[Any] = []
     if months is None:
         parts = [(f.start, f.end)]
-        month_query = []
     else:
         first, last = months
         parts = [(f.start, first - timedelta(days=1)), (month_after(last), f.end)]
