@@ -69,15 +69,27 @@ class TrackEvent:
 
     def fingerprint(self, carrier: str, tracking_number: str) -> str:
         """Stable identity of the scan, so a re-sent or re-ordered history never duplicates it."""
-        # The UTC time to the whole second, "%Y-%m-%dT%H:%M:%S": the first 19 characters of its isoformat (with or
-        # without microseconds and offset), at a fraction of strftime's cost.
-        time = self.time
-        moment = (time if time.tzinfo is UTC else time.astimezone(UTC)).isoformat()[:19]
-        key = f"{carrier}|{tracking_number.upper()}|{self.carrier_code.strip().upper()}|{moment}Z|"
-        return hashlib.sha256((key + _normal_location(self.location)).encode()).hexdigest()[:40]
+        return scan_fingerprint(fingerprint_prefix(carrier, tracking_number), self)
+
+
+def fingerprint_prefix(carrier: str, tracking_number: str) -> str:
+    """The part of a fingerprint's key shared by all scans of one tracking number (see `scan_fingerprint`)."""
+    return f"{carrier}|{tracking_number.upper()}|"
+
+
+def scan_fingerprint(prefix: str, event: TrackEvent) -> str:
+    """`event.fingerprint(carrier, number)` given `fingerprint_prefix(carrier, number)`: a poll computes the prefix
+    once per shipment, not once per scan."""
+    # The UTC time to the whole second, "%Y-%m-%dT%H:%M:%S": the first 19 characters of its isoformat (with or
+    # without microseconds and offset), at a fraction of strftime's cost.
+    time = event.time
+    moment = (time if time.tzinfo is UTC else time.astimezone(UTC)).isoformat()[:19]
+    key = f"{prefix}{_normal_code(event.carrier_code)}|{moment}Z|{_normal_location(event.location)}"
+    return _sha256(key.encode()).hexdigest()[:40]
 
 
 _new_event = object.__new__
+_sha256 = hashlib.sha256
 
 
 def _slot_setter(name: str) -> Any:
@@ -99,6 +111,19 @@ def _normal_location(location: str) -> str:
         if len(_LOCATIONS) >= _LOCATIONS_KEPT:
             _LOCATIONS.clear()
         found = _LOCATIONS[location] = " ".join(location.split()).upper()
+    return found
+
+
+# Carrier codes as fingerprints compare them (stripped, upper case): a carrier has a few dozen.
+_CODES: dict[str, str] = {}
+
+
+def _normal_code(code: str) -> str:
+    found = _CODES.get(code)
+    if found is None:
+        if len(_CODES) >= _LOCATIONS_KEPT:
+            _CODES.clear()
+        found = _CODES[code] = code.strip().upper()
     return found
 
 

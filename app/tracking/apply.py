@@ -23,7 +23,7 @@ from app.tracking.bulk import DriverStatements
 from app.tracking.cadence import backoff, next_poll
 from app.tracking.changes import StatusChange
 from app.tracking.idlist import ids_param, in_ids
-from carriers.result import ErrorKind, TrackEvent, TrackResult
+from carriers.result import ErrorKind, TrackEvent, TrackResult, fingerprint_prefix, scan_fingerprint
 from carriers.status import Status
 
 log = logging.getLogger("ordertrail.poll")
@@ -80,9 +80,12 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
     if _no_news(ship, result, new, newest):
         # Nothing the carrier said is new: only the schedule moves (and the lease ends); updated_at stays.
         return {"b_id": ship.id, "next_poll_at": next_at, "lease_until": None}, new
-    row = {
-        "b_id": ship.id,
-        "status": new.value,
+    row: dict[str, Any] = {"b_id": ship.id}
+    if new.value != ship.status:
+        # Only a status that changes is written: SQLite then leaves the partial index on status (ix_shipment_active)
+        # alone for the many rows whose status stays.
+        row["status"] = new.value
+    row |= {
         "substatus": result.substatus if new is Status(result.status) else ship.substatus,
         "action_required": bool(result.events and result.events[0].action_required and not new.terminal),
         "service": result.service or ship.service,
@@ -128,12 +131,14 @@ class SeenEvent(NamedTuple):
 
 def _seen_events(ship: Any, carrier: str, result: TrackResult) -> list[SeenEvent]:
     # Only events no older than a day before the newest one stored can be new: skip re-writing the history.
-    last, number = ship.last_event_at, ship.tracking_number
-    horizon = last - timedelta(days=1) if last else None
+    last, prefix = ship.last_event_at, fingerprint_prefix(carrier, ship.tracking_number)
+    if last is None:
+        return [SeenEvent(ship.id, scan_fingerprint(prefix, event), event, False) for event in result.events]
+    horizon = last - timedelta(days=1)
     return [
-        SeenEvent(ship.id, event.fingerprint(carrier, number), event, last is not None and event.time <= last)
+        SeenEvent(ship.id, scan_fingerprint(prefix, event), event, event.time <= last)
         for event in result.events
-        if horizon is None or event.time >= horizon
+        if event.time >= horizon
     ]
 
 

@@ -99,17 +99,24 @@ def faster_processor(bound_type: TypeEngine[Any], dialect: Dialect, processor: P
 
 def _sqlite_utc_datetime(core: Processor) -> Processor:
     """UTCDateTime on SQLite: the UTC time as "YYYY-MM-DD HH:MM:SS.ffffff" (what Core's %-format writes), cut from
-    isoformat; naive times, None and datetime subclasses take Core's own processor."""
+    isoformat; naive times, None and datetime subclasses take Core's own processor. The last time formatted is kept
+    with its text: a column bound with the batch's one `now` (created_at, updated_at) formats it once per batch."""
+    last: list[Any] = [None, None]  # the last datetime formatted (an immutable object) and its text
 
     def process(value: Any) -> Any:
+        if value is last[0]:
+            return last[1]
         if type(value) is not datetime or value.tzinfo is None:
             return core(value)
+        moment = value
         if value.tzinfo is not UTC:
             if value.utcoffset() is None:
                 return core(value)
             value = value.astimezone(UTC)
         text = value.isoformat(" ")
-        return text[:26] if value.microsecond else text[:19] + ".000000"
+        text = text[:26] if value.microsecond else text[:19] + ".000000"
+        last[0], last[1] = moment, text
+        return text
 
     return process
 

@@ -72,3 +72,22 @@ def test_location_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
         event = TrackEvent(moment, Status.IN_TRANSIT, "DEP", "d", f"depot  {index}")
         assert event.fingerprint("sandbox", "N1") == reference_fingerprint(event, "sandbox", "N1")
     assert len(result_module._LOCATIONS) <= result_module._LOCATIONS_KEPT
+
+
+def test_scan_fingerprint_with_a_shared_prefix_is_the_events_fingerprint() -> None:
+    rng = random.Random(12)
+    codes = ["dep", " ARR ", "Dlv", "pku\t", ""]
+    for moment in sample_times():
+        event = TrackEvent(moment, Status.IN_TRANSIT, rng.choice(codes), "d", rng.choice(["", " Lyon  hub "]))
+        for carrier, number in (("sandbox", "sbdl29412345001"), ("dhl", "JD0146000034")):
+            prefix = result_module.fingerprint_prefix(carrier, number)
+            assert result_module.scan_fingerprint(prefix, event) == reference_fingerprint(event, carrier, number)
+
+
+def test_code_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(result_module, "_CODES", {})
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    for index in range(result_module._LOCATIONS_KEPT * 3):
+        event = TrackEvent(moment, Status.IN_TRANSIT, f" c{index} ", "d", "depot")
+        assert event.fingerprint("sandbox", "N1") == reference_fingerprint(event, "sandbox", "N1")
+    assert len(result_module._CODES) <= result_module._LOCATIONS_KEPT

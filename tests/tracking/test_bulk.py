@@ -130,3 +130,19 @@ def test_sqlite_fast_processors_write_cores_text() -> None:
     assert faster_processor(Date(), dialect, date_core)(datetime(2026, 1, 2, 3, 4)) == date_core(
         datetime(2026, 1, 2, 3, 4)
     )
+
+
+def test_sqlite_time_processor_repeats_and_alternations_match_core() -> None:
+    """The fast time processor keeps its last text: repeated, alternating and interleaved values (None, naive refusals,
+    equal times in other zones) must each still come out as Core writes them."""
+    dialect = sqlite.dialect()
+    core = UTCDateTime().dialect_impl(dialect).bind_processor(dialect)
+    fast = faster_processor(UTCDateTime(), dialect, core)
+    now = datetime(2026, 11, 22, 20, 0, 0, 123456, UTC)
+    other = datetime(2026, 11, 22, 21, 0, tzinfo=timezone(timedelta(hours=1)))  # the same instant as `now`'s hour
+    sequence = [now, now, None, now, other, other, now, None, None, datetime(2026, 1, 1, tzinfo=UTC), now]
+    for value in sequence:
+        assert fast(value) == core(value), value
+    with pytest.raises(Exception):  # noqa: B017 - whatever Core raises, see test above
+        fast(datetime(2026, 1, 1))
+    assert fast(now) == core(now)
