@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from operator import attrgetter
 from typing import Any
 
 from carriers.base import bad_body, guarded_parse
@@ -10,6 +11,8 @@ from carriers.result import ErrorKind, Estimate, TrackEvent, TrackResult
 from carriers.sandbox.codes import lookup
 from carriers.status import Status
 from carriers.times import iso_to_utc, parse_date
+
+_event_time = attrgetter("time")
 
 
 @guarded_parse
@@ -47,7 +50,7 @@ def _result(item: dict[str, Any]) -> TrackResult:
                 raw["time"],
             )
         )
-    result.events.sort(key=lambda e: e.time, reverse=True)
+    result.events.sort(key=_event_time, reverse=True)
     if result.events:
         newest = result.events[0]
         result.status, result.substatus = newest.status, newest.substatus
