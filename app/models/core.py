@@ -180,10 +180,11 @@ class Shipment(SQLModel, table=True):
 
 class TrackingEvent(SQLModel, table=True):
     __tablename__ = "tracking_event"
+    # The unique (shipment_id, fingerprint) index also serves every lookup by shipment: no second index to write.
     __table_args__ = (UniqueConstraint("shipment_id", "fingerprint"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    shipment_id: int = Field(foreign_key="shipment.id")
     fingerprint: str = Field(max_length=40)
     occurred_at: datetime
     status: str = Field(max_length=24)
@@ -200,7 +201,10 @@ class Notification(SQLModel, table=True):
     """The outbox: one row per message to send, written in the transaction that caused it."""
 
     __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_notification_due", "state", "next_attempt_at"),
+        Index("ix_notification_merchant_sent", "merchant_id", "sent_at"),  # the daily cap's count of today's sends
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     merchant_id: int = Field(foreign_key="merchant.id", index=True)
