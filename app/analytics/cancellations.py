@@ -8,7 +8,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import add_counts, rolled_rows, split
+from app.analytics.rolled import add_counts, gather, rolled_rows
 from app.analytics.sql import cohort
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import SurveyResponse
@@ -53,12 +53,7 @@ async def _rolled_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict
 
 async def cancellation_reasons(conn: AsyncConnection, f: Filters) -> ChartTable:
     """Answers and saved orders per reason: closed days from the rollup, open days from the raw rows."""
-    parts = await split(conn, f)
-    counts: dict[Any, dict[str, int]] = {}
-    if parts.closed:
-        await _rolled_counts(conn, parts.closed, counts)
-    if parts.open:
-        await _raw_counts(conn, parts.open, counts)
+    counts: dict[Any, dict[str, int]] = await gather(conn, f, _rolled_counts, _raw_counts, {})
     rows = [{"reason": reason, **c, "save_rate": ratio(c["saved"], c["answers"])} for reason, c in counts.items()]
     rows.sort(key=lambda r: (-r["answers"], r["reason"]))
     answers, saved = sum(r["answers"] for r in rows), sum(r["saved"] for r in rows)

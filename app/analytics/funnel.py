@@ -8,7 +8,7 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import rolled_rows, split
+from app.analytics.rolled import gather, rolled_rows
 from app.analytics.sql import MESSAGE_EVENT_KINDS, cohort, is_postgres, message_event_flags, recorded_in_range
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import FunnelDayRollup, MessageEvent, Notification, Suppression
@@ -129,12 +129,7 @@ async def _rolled_counts(conn: AsyncConnection, f: Filters, into: Counts) -> Non
 
 async def notification_funnel(conn: AsyncConnection, f: Filters) -> ChartTable:
     """Closed days from the rollups, open days (today) from the raw rows."""
-    parts = await split(conn, f)
-    counts: Counts = {}
-    if parts.closed:
-        await _rolled_counts(conn, parts.closed, counts)
-    if parts.open:
-        await _raw_counts(conn, parts.open, counts)
+    counts: Counts = await gather(conn, f, _rolled_counts, _raw_counts, {})
     rows = [
         _finish({"trigger": trigger, "channel": channel, **counts[(trigger, channel)]})
         for trigger, channel in sorted(counts)

@@ -13,7 +13,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.analytics.filters import Filters
-from app.analytics.rolled import Split, add_counts, rolled_rows, split
+from app.analytics.rolled import Split, add_counts, gather, rolled_rows, split
 from app.analytics.sql import ORDER, cohort, recorded_in_range, within_days_after
 from app.analytics.table import N_, ChartTable, Column, ratio
 from app.models import PageEvent, Product
@@ -75,13 +75,7 @@ async def _rolled_counts(conn: AsyncConnection, f: Filters, into: dict[Any, dict
 
 async def _counts(conn: AsyncConnection, f: Filters) -> dict[Any, dict[str, int]]:
     """Impressions and clicks per product: closed days from the rollup, open days from the raw rows."""
-    parts = await split(conn, f)
-    counts: dict[Any, dict[str, int]] = {}
-    if parts.closed:
-        await _rolled_counts(conn, parts.closed, counts)
-    if parts.open:
-        await _raw_counts(conn, parts.open, counts)
-    return counts
+    return await gather(conn, f, _rolled_counts, _raw_counts, {})
 
 
 async def _raw_attributed(conn: AsyncConnection, f: Filters, into: set[tuple[Any, int]]) -> None:
@@ -129,11 +123,7 @@ async def _attributed(conn: AsyncConnection, f: Filters) -> tuple[dict[Any, int]
     """Later orders per clicked product, and distinct later orders over all products: closed days from the
     rollup (unless the window is longer than it keeps), open days from the raw rows."""
     parts = await split(conn, f) if f.attribution_days <= MAX_ATTRIBUTION_DAYS else Split(None, f)
-    pairs: set[tuple[Any, int]] = set()
-    if parts.closed:
-        await _rolled_attributed(conn, parts.closed, pairs)
-    if parts.open:
-        await _raw_attributed(conn, parts.open, pairs)
+    pairs: set[tuple[Any, int]] = await gather(conn, f, _rolled_attributed, _raw_attributed, set(), parts=parts)
     per_product: dict[Any, set[int]] = defaultdict(set)
     everything: set[int] = set()
     for product_id, order_id in pairs:

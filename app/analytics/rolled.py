@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +16,8 @@ from app.models.analytics_rollup import ANY_CARRIER
 
 STATE = RollupState.__table__
 SHIPMENT_DAY = ShipmentDayRollup.__table__
+Into = TypeVar("Into")
+Adder = Callable[[AsyncConnection, Filters, Any], Awaitable[None]]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -66,6 +69,19 @@ def add_counts(into: dict[Any, dict[str, int]], key: Any, values: dict[str, Any]
     counts = into.setdefault(key, {})
     for name, value in values.items():
         counts[name] = counts.get(name, 0) + int(value or 0)
+
+
+async def gather(
+    conn: AsyncConnection, f: Filters, rolled: Adder, raw: Adder, into: Into, *, parts: Split | None = None
+) -> Into:
+    """Adds `f`'s closed days read by `rolled` (from the rollups) and its open days read by `raw` (from the raw
+    rows) into `into`, and returns it. `parts` replaces the split when the caller has already chosen one."""
+    parts = parts or await split(conn, f)
+    if parts.closed:
+        await rolled(conn, parts.closed, into)
+    if parts.open:
+        await raw(conn, parts.open, into)
+    return into
 
 
 async def add_shipment_day_sums(
