@@ -20,6 +20,7 @@ from app.notify import links
 from app.notify.overrides import OverrideError, render_override
 from app.security.tokens import derive_token
 from app.settings import Settings
+from app.tracking.idlist import ids_param, in_ids
 from app.web.branding import branding
 from carriers.registry import display_name
 from notifications.base import EmailMessageSpec, SmsMessage
@@ -69,9 +70,15 @@ async def load(engine: AsyncEngine, rows: list[Any]) -> Loaded:
     async with reading(engine) as conn:
 
         async def fetch(table: Any, key: Any, values: list[Any], *where: Any) -> list[Any]:
+            """Rows whose `key` is among `values`: ids as one array parameter (one statement text whatever their
+            number, app/tracking/idlist.py), other values as an expanded list."""
             if not values:
                 return []
-            return list((await conn.execute(select(table).where(key.in_(ids), *where), {"ids": values})).all())
+            if all(isinstance(v, int) for v in values):
+                condition, bound = in_ids(key, conn.dialect), ids_param(conn.dialect, values)
+            else:
+                condition, bound = key.in_(ids), values
+            return list((await conn.execute(select(table).where(condition, *where), {"ids": bound})).all())
 
         merchant_ids = _ids(rows, "merchant_id")
         merchants = {r.id: r for r in await fetch(m, m.c.id, merchant_ids)}
