@@ -168,27 +168,23 @@ def _order_days(conn: AsyncConnection, run: DayRun) -> Any:
     return ORDER_DAY.insert().from_select(columns, query)
 
 
-def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
+def _order_rows(conn: AsyncConnection, run: DayRun, table: Any, *on: Any) -> tuple[Any, Any, Any]:
+    """The run's orders joined to their carrier keys and to `table`'s rows of the same order and shop that match
+    `on`: (the carrier keys, the order's UTC day, the joined FROM clause)."""
     keys = run.carrier_keys()
+    joined = ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
+        table, and_(table.c.order_id == ORDER.c.id, table.c.merchant_id == run.merchant_id, *on)
+    )
+    return keys, utc_date(conn, ORDER.c.placed_at), joined
+
+
+def _visitor_days(conn: AsyncConnection, run: DayRun) -> Any:
+    keys, day, joined = _order_rows(
+        conn, run, VIEW, VIEW.c.kind == "view", recorded_in_range(conn, VIEW.c.created_at, run.filters)
+    )
     query = (
-        select(
-            literal(run.merchant_id),
-            keys.c.carrier,
-            utc_date(conn, ORDER.c.placed_at),
-            VIEW.c.visitor,
-            literal(NO_EARLIER_DAY, Date),
-        )
-        .select_from(
-            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
-                VIEW,
-                and_(
-                    VIEW.c.order_id == ORDER.c.id,
-                    VIEW.c.merchant_id == run.merchant_id,
-                    VIEW.c.kind == "view",
-                    recorded_in_range(conn, VIEW.c.created_at, run.filters),
-                ),
-            )
-        )
+        select(literal(run.merchant_id), keys.c.carrier, day, VIEW.c.visitor, literal(NO_EARLIER_DAY, Date))
+        .select_from(joined)
         .where(*run.placed(), VIEW.c.visitor != "")
         .distinct()
     )
@@ -199,9 +195,8 @@ def _recommendation_days(conn: AsyncConnection, run: DayRun) -> Any:
     """Every recommendation event of the run's orders, whenever recorded: the chart's recorded-since bound only
     skips rows recorded long before the range, and no bound of a run's first day may drop what a range from an
     earlier day still counts."""
-    keys = run.carrier_keys()
+    keys, day, joined = _order_rows(conn, run, VIEW, VIEW.c.kind.in_(RECOMMENDATION_KINDS))
     product = func.coalesce(VIEW.c.product_id, NO_PRODUCT)
-    day = utc_date(conn, ORDER.c.placed_at)
     query = (
         select(
             literal(run.merchant_id),
@@ -211,16 +206,7 @@ def _recommendation_days(conn: AsyncConnection, run: DayRun) -> Any:
             _count_if(VIEW.c.kind == "rec_impression"),
             _count_if(VIEW.c.kind == "rec_click"),
         )
-        .select_from(
-            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
-                VIEW,
-                and_(
-                    VIEW.c.order_id == ORDER.c.id,
-                    VIEW.c.merchant_id == run.merchant_id,
-                    VIEW.c.kind.in_(RECOMMENDATION_KINDS),
-                ),
-            )
-        )
+        .select_from(joined)
         .where(*run.placed())
         .group_by(keys.c.carrier, day, product)
     )
@@ -230,8 +216,7 @@ def _recommendation_days(conn: AsyncConnection, run: DayRun) -> Any:
 
 def _cancellation_days(conn: AsyncConnection, run: DayRun) -> Any:
     """Cancellation reasons of the run's orders, whenever answered (the chart's raw query has no time bound)."""
-    keys = run.carrier_keys()
-    day = utc_date(conn, ORDER.c.placed_at)
+    keys, day, joined = _order_rows(conn, run, RESPONSE, RESPONSE.c.kind == "cancel_reason")
     query = (
         select(
             literal(run.merchant_id),
@@ -241,16 +226,7 @@ def _cancellation_days(conn: AsyncConnection, run: DayRun) -> Any:
             func.count(),
             _count_if(RESPONSE.c.saved.is_(True)),
         )
-        .select_from(
-            ORDER.join(keys, keys.c.order_id == ORDER.c.id).join(
-                RESPONSE,
-                and_(
-                    RESPONSE.c.order_id == ORDER.c.id,
-                    RESPONSE.c.merchant_id == run.merchant_id,
-                    RESPONSE.c.kind == "cancel_reason",
-                ),
-            )
-        )
+        .select_from(joined)
         .where(*run.placed())
         .group_by(keys.c.carrier, day, RESPONSE.c.value)
     )
@@ -261,10 +237,9 @@ def _cancellation_days(conn: AsyncConnection, run: DayRun) -> Any:
 def _attribution_days(conn: AsyncConnection, run: DayRun) -> Any:
     """Later orders of the same customer after a recommendation click on a run's order (clicks whenever recorded,
     as for the recommendation rollup), per clicked product, with the shortest wait in whole days rounded up."""
-    keys = run.carrier_keys()
+    keys, day, joined = _order_rows(conn, run, VIEW, VIEW.c.kind == "rec_click")
     later = ORDER.alias("later")
     product = func.coalesce(VIEW.c.product_id, NO_PRODUCT)
-    day = utc_date(conn, ORDER.c.placed_at)
     query = (
         select(
             literal(run.merchant_id),
@@ -275,16 +250,7 @@ def _attribution_days(conn: AsyncConnection, run: DayRun) -> Any:
             func.min(whole_days_up(conn, later.c.placed_at, VIEW.c.created_at)),
         )
         .select_from(
-            ORDER.join(keys, keys.c.order_id == ORDER.c.id)
-            .join(
-                VIEW,
-                and_(
-                    VIEW.c.order_id == ORDER.c.id,
-                    VIEW.c.merchant_id == run.merchant_id,
-                    VIEW.c.kind == "rec_click",
-                ),
-            )
-            .join(
+            joined.join(
                 later,
                 and_(
                     later.c.merchant_id == run.merchant_id,
