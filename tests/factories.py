@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import reading, writing
 from app.ingest.schemas import ShipmentIn
 from app.ingest.shipments import CreatedShipment, create_shipment
-from app.models import ApiKey, Merchant, Notification, Shipment, TrackingEvent
+from app.models import ApiKey, Merchant, Notification, Order, Shipment, TrackingEvent
 from app.security.apikeys import new_api_key
 
 
@@ -74,6 +74,40 @@ async def notifications_of(engine: AsyncEngine, shipment_id: int) -> list[Any]:
         table = Notification.__table__
         query = select(table).where(table.c.shipment_id == shipment_id).order_by(table.c.id)
         return list((await conn.execute(query)).all())
+
+
+async def add_pending_email(
+    conn: AsyncConnection, merchant_id: int, number: str, recipient: str, now: datetime, **notification: Any
+) -> int:
+    """An order placed `now` and its pending "delivered" email to `recipient`, due `now` unless `notification`
+    says otherwise (its keys are Notification columns; `customer_name` goes to the order). The order's id."""
+    order_id = (
+        await conn.execute(
+            Order.__table__.insert().values(
+                merchant_id=merchant_id,
+                number=number,
+                customer_email=recipient,
+                customer_name=notification.pop("customer_name", ""),
+                placed_at=now,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    ).inserted_primary_key[0]
+    values = {"next_attempt_at": now, "context": {}, "created_at": now, **notification}
+    await conn.execute(
+        Notification.__table__.insert().values(
+            merchant_id=merchant_id,
+            order_id=order_id,
+            trigger="delivered",
+            channel="email",
+            recipient=recipient,
+            dedupe_key=f"o{order_id}:delivered:email",
+            state="pending",
+            **values,
+        )
+    )
+    return int(order_id)
 
 
 # The shop of the message-template tests: branding as `sample_context` takes it.

@@ -7,41 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from app.db import writing
-from app.models import Notification, Order
 from app.notify.dispatcher import dispatch_once
-from tests.factories import make_merchant
+from tests.factories import add_pending_email, make_merchant
 from tests.notify.conftest import set_merchant
 
 
 async def add_email(engine: Any, merchant_id: int, n: int, name: str) -> None:
-    now = datetime.now(UTC)
     async with writing(engine) as conn:
-        order_id = (
-            await conn.execute(
-                Order.__table__.insert().values(
-                    merchant_id=merchant_id,
-                    number=f"R{n}",
-                    customer_email=f"shopper{n}@example.com",
-                    customer_name=name,
-                    placed_at=now,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        ).inserted_primary_key[0]
-        await conn.execute(
-            Notification.__table__.insert().values(
-                merchant_id=merchant_id,
-                order_id=order_id,
-                trigger="delivered",
-                channel="email",
-                recipient=f"shopper{n}@example.com",
-                dedupe_key=f"o{order_id}:delivered:email",
-                state="pending",
-                next_attempt_at=now,
-                context={"status": "delivered"},
-                created_at=now,
-            )
+        await add_pending_email(
+            conn,
+            merchant_id,
+            f"R{n}",
+            f"shopper{n}@example.com",
+            datetime.now(UTC),
+            customer_name=name,
+            context={"status": "delivered"},
         )
 
 

@@ -9,41 +9,24 @@ from typing import Any
 from sqlalchemy import select
 
 from app.db import reading, writing
-from app.models import Notification, NotificationAttempt, Order
+from app.models import Notification, NotificationAttempt
 from app.notify import outbox
 from notifications.base import SendResult
-from tests.factories import make_merchant
+from tests.factories import add_pending_email, make_merchant
 
 
 async def add_rows(engine: Any, count: int, now: datetime) -> None:
     merchant_id, _ = await make_merchant(engine)
     async with writing(engine) as conn:
         for i in range(count):
-            order_id = (
-                await conn.execute(
-                    Order.__table__.insert().values(
-                        merchant_id=merchant_id,
-                        number=f"R{i}",
-                        customer_email=f"s{i}@example.com",
-                        placed_at=now,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                )
-            ).inserted_primary_key[0]
-            await conn.execute(
-                Notification.__table__.insert().values(
-                    merchant_id=merchant_id,
-                    order_id=order_id,
-                    trigger="delivered",
-                    channel="email",
-                    recipient=f"s{i}@example.com",
-                    dedupe_key=f"o{order_id}:delivered:email",
-                    state="pending",
-                    next_attempt_at=now + timedelta(minutes=i),  # row i is due i minutes from now
-                    context={},
-                    created_at=now - timedelta(hours=100 if i == 4 else 1),  # row 4 is past the email give-up
-                )
+            await add_pending_email(
+                conn,
+                merchant_id,
+                f"R{i}",
+                f"s{i}@example.com",
+                now,
+                next_attempt_at=now + timedelta(minutes=i),  # row i is due i minutes from now
+                created_at=now - timedelta(hours=100 if i == 4 else 1),  # row 4 is past the email give-up
             )
 
 
