@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -100,31 +101,21 @@ _set_time, _set_status, _set_code = _slot_setter("time"), _slot_setter("status")
 _set_description, _set_location = _slot_setter("description"), _slot_setter("location")
 _set_substatus, _set_action = _slot_setter("substatus"), _slot_setter("action_required")
 _set_local_time = _slot_setter("local_time")
-# Scan locations as fingerprints compare them (spaces collapsed, upper case): a carrier repeats a few places.
-_LOCATIONS: dict[str, str] = {}
+
+
+# Scan locations and carrier codes as fingerprints compare them (spaces collapsed or stripped, upper case),
+# memoised: a carrier repeats a few places and a few dozen codes.
 _LOCATIONS_KEPT = 1024
 
 
+@functools.lru_cache(maxsize=_LOCATIONS_KEPT)
 def _normal_location(location: str) -> str:
-    found = _LOCATIONS.get(location)
-    if found is None:
-        if len(_LOCATIONS) >= _LOCATIONS_KEPT:
-            _LOCATIONS.clear()
-        found = _LOCATIONS[location] = " ".join(location.split()).upper()
-    return found
+    return " ".join(location.split()).upper()
 
 
-# Carrier codes as fingerprints compare them (stripped, upper case): a carrier has a few dozen.
-_CODES: dict[str, str] = {}
-
-
+@functools.lru_cache(maxsize=_LOCATIONS_KEPT)
 def _normal_code(code: str) -> str:
-    found = _CODES.get(code)
-    if found is None:
-        if len(_CODES) >= _LOCATIONS_KEPT:
-            _CODES.clear()
-        found = _CODES[code] = code.strip().upper()
-    return found
+    return code.strip().upper()
 
 
 @dataclass(frozen=True, slots=True)

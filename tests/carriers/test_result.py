@@ -65,13 +65,13 @@ def test_fingerprint_values_are_unchanged() -> None:
             assert event.fingerprint(carrier, number) == reference_fingerprint(event, carrier, number)
 
 
-def test_location_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(result_module, "_LOCATIONS", {})
+def test_location_cache_stays_bounded() -> None:
+    result_module._normal_location.cache_clear()
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     for index in range(result_module._LOCATIONS_KEPT * 3):
         event = TrackEvent(moment, Status.IN_TRANSIT, "DEP", "d", f"depot  {index}")
         assert event.fingerprint("sandbox", "N1") == reference_fingerprint(event, "sandbox", "N1")
-    assert len(result_module._LOCATIONS) <= result_module._LOCATIONS_KEPT
+    assert result_module._normal_location.cache_info().currsize <= result_module._LOCATIONS_KEPT
 
 
 def test_scan_fingerprint_with_a_shared_prefix_is_the_events_fingerprint() -> None:
@@ -84,10 +84,10 @@ def test_scan_fingerprint_with_a_shared_prefix_is_the_events_fingerprint() -> No
             assert result_module.scan_fingerprint(prefix, event) == reference_fingerprint(event, carrier, number)
 
 
-def test_code_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(result_module, "_CODES", {})
+def test_code_cache_stays_bounded() -> None:
+    result_module._normal_code.cache_clear()
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     for index in range(result_module._LOCATIONS_KEPT * 3):
         event = TrackEvent(moment, Status.IN_TRANSIT, f" c{index} ", "d", "depot")
         assert event.fingerprint("sandbox", "N1") == reference_fingerprint(event, "sandbox", "N1")
-    assert len(result_module._CODES) <= result_module._LOCATIONS_KEPT
+    assert result_module._normal_code.cache_info().currsize <= result_module._LOCATIONS_KEPT
