@@ -33,6 +33,12 @@ PRE_SHIP = (Status.PENDING, Status.INFO_RECEIVED)
 SILENT_EXPIRES = timedelta(days=30)
 # Stored status text to its member (a member finds itself): a dict look-up instead of Enum's call machinery.
 _STATUSES: dict[str, Status] = {status.value: status for status in Status}
+
+
+def _status(text: str) -> Status:
+    return _STATUSES.get(text) or Status(text)
+
+
 _SQLITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 # The shipment UPDATE per column set and the event INSERT, bound at the driver (Core's per-row binding cost more
 # than the database's own work for these batches).
@@ -72,7 +78,7 @@ def resolve_status(old: Status, new: Status) -> Status:
 
 
 def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tuple[dict[str, Any], Status]:
-    old = _STATUSES.get(ship.status) or Status(ship.status)
+    old = _status(ship.status)
     new = resolve_status(old, result.status if result.events else old)
     newest = max((e.time for e in result.events), default=ship.last_event_at)
     if new is not old and not new.terminal and newest and now - newest > SILENT_EXPIRES:
@@ -82,7 +88,7 @@ def _ok_row(ship: Any, result: TrackResult, now: datetime, speed: float) -> tupl
     if _no_news(ship, result, new, newest):
         # Nothing the carrier said is new: only the schedule moves (and the lease ends); updated_at stays.
         return {"b_id": ship.id, "next_poll_at": next_at, "lease_until": None}, new
-    said = _STATUSES.get(result.status) or Status(result.status)
+    said = _status(result.status)
     row: dict[str, Any] = {"b_id": ship.id}
     if new.value != ship.status:
         # Only a status that changes is written: SQLite then leaves the partial index on status (ix_shipment_active)
@@ -214,7 +220,7 @@ async def apply_results(
         row, new = _ok_row(ship, result, now, speed)
         ok_rows.append(row)
         events.extend(_seen_events(ship, carrier, result))
-        old = _STATUSES.get(ship.status) or Status(ship.status)
+        old = _status(ship.status)
         if new is not old:
             report.status_changes += 1
             row["status_changed_at"] = now
