@@ -156,7 +156,7 @@ class SmtpEmailChannel:
             return SendResult.temporary(f"SMTP server unreachable: {exc}", code="connect")
         try:
             if isinstance(message, bytes):
-                errors, reply = await transaction(smtp, envelope[0], envelope[1], message)
+                errors, reply = await smtp.sendmail(envelope[0], [envelope[1]], message)
             else:
                 errors, reply = await smtp.send_message(message)
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -185,43 +185,6 @@ class SmtpEmailChannel:
             if smtp.is_connected:
                 with contextlib.suppress(Exception):
                     await smtp.quit()
-
-
-async def transaction(
-    smtp: aiosmtplib.SMTP, sender: str, recipient: str, message: bytes
-) -> tuple[dict[str, aiosmtplib.SMTPResponse], str]:
-    """`smtp.sendmail(sender, [recipient], message)`: the same commands (MAIL with SIZE when offered, RCPT, DATA),
-    results and exceptions, and the same RSET after a refusal. For plain addresses and a message whose every line
-    ends with CRLF (wire bytes), without sendmail's second parse of both addresses and its line-ending pass over the
-    whole message to count its size; anything else goes through sendmail itself."""
-    crlf = message.count(b"\r\n")
-    if not (
-        ADDR_SPEC.fullmatch(sender)
-        and ADDR_SPEC.fullmatch(recipient)
-        and message.endswith(b"\r\n")
-        and message.count(b"\r") == crlf == message.count(b"\n")
-    ):
-        return await smtp.sendmail(sender, [recipient], message)
-    if smtp.is_ehlo_or_helo_needed:  # as sendmail: EHLO, else HELO, once per session
-        try:
-            await smtp.ehlo()
-        except aiosmtplib.SMTPHeloError:
-            if not smtp.is_connected:
-                raise
-            await smtp.helo()
-    options = [f"size={len(message)}"] if smtp.supports_extension("size") else []
-    try:
-        await smtp.mail(sender, options=options)
-        try:
-            await smtp.rcpt(recipient)
-        except aiosmtplib.SMTPRecipientRefused as exc:
-            raise aiosmtplib.SMTPRecipientsRefused([exc]) from None
-        response = await smtp.data(message)
-    except (aiosmtplib.SMTPResponseException, aiosmtplib.SMTPRecipientsRefused):
-        with contextlib.suppress(ConnectionError, aiosmtplib.SMTPResponseException):
-            await smtp.rset()
-        raise
-    return {}, response.message
 
 
 def message_id_header(spec: EmailMessageSpec) -> str:
