@@ -1,5 +1,5 @@
 """Reads for the public pages: a shipment by token with its order, shop, items, events, sibling shipments and the
-shopper's own requests (Core statements built once, one snapshot; see page_reads for how SQLite reads are made)."""
+shopper's own requests (Core statements built once and run on the driver; see page_reads for how reads are made)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.db import reading
 from app.models import ChangeRequest, LineItem, Merchant, Order, Shipment, SurveyResponse, TrackingEvent
 from app.security.tokens import looks_like_token, token_hash
+from app.web.driver_statements import DriverStatement
 from app.web.page_reads import page_reads
 
 SH, ORD, M, LI, EV = (t.__table__ for t in (Shipment, Order, Merchant, LineItem, TrackingEvent))
@@ -43,6 +44,10 @@ _SHIPMENTS_OF_TOKEN = (
 ShipmentRow = namedtuple("ShipmentRow", [c.name for c in SH.c])  # type: ignore[misc]
 OrderRow = namedtuple("OrderRow", [c.name for c in ORD.c])  # type: ignore[misc]
 MerchantRow = namedtuple("MerchantRow", [c.name for c in M.c])  # type: ignore[misc]
+ItemRow = namedtuple("ItemRow", [c.name for c in LI.c])  # type: ignore[misc]
+EventRow = namedtuple("EventRow", [c.name for c in EV.c])  # type: ignore[misc]
+RequestRow = namedtuple("RequestRow", [c.name for c in CR.c])  # type: ignore[misc]
+FeedbackRow = namedtuple("FeedbackRow", [c.name for c in SR.c])  # type: ignore[misc]
 _ORDER_AT, _MERCHANT_AT = len(SH.c), len(SH.c) + len(ORD.c)
 _ORDER = select(ORD).where(ORD.c.id == bindparam("order_id"), ORD.c.merchant_id == bindparam("merchant_id"))
 _MERCHANT = select(M).where(M.c.id == bindparam("merchant_id"))
@@ -68,6 +73,17 @@ _FEEDBACK = select(SR).where(
     SR.c.order_id == bindparam("order_id"), SR.c.merchant_id == bindparam("merchant_id"), SR.c.kind == "feedback"
 )
 
+_ON_DRIVER = {
+    name: DriverStatement(statement)
+    for name, statement in (
+        ("shipments", _SHIPMENTS_OF_TOKEN),
+        ("items", _ITEMS),
+        ("events", _EVENTS),
+        ("requests", _REQUESTS),
+        ("feedback", _FEEDBACK),
+    )
+}
+
 
 async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
     """The page's data in a few short statements: the order's shipments (this one found by its token's hash) with
@@ -77,7 +93,7 @@ async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
         return None
     digest = token_hash(token)
     async with page_reads(engine) as conn:
-        rows = (await conn.execute(_SHIPMENTS_OF_TOKEN, {"digest": digest})).all()
+        rows = await conn.rows(_ON_DRIVER["shipments"], {"digest": digest})
         shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
         at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
         if at is None:
@@ -86,7 +102,15 @@ async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
         order = OrderRow._make(rows[at][_ORDER_AT:_MERCHANT_AT])
         merchant = MerchantRow._make(rows[at][_MERCHANT_AT:])
         siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == shipment.merchant_id]
-        return await _gather(conn, shipment, siblings, order, merchant)
+        keys = {"order_id": order.id, "merchant_id": shipment.merchant_id, "shipment_id": shipment.id}
+        items = [ItemRow._make(r) for r in await conn.rows(_ON_DRIVER["items"], keys)]
+        events = [EventRow._make(r) for r in await conn.rows(_ON_DRIVER["events"], keys)]
+        requests = [RequestRow._make(r) for r in await conn.rows(_ON_DRIVER["requests"], keys)]
+        feedback = None
+        if shipment.status == "delivered":
+            found = await conn.rows(_ON_DRIVER["feedback"], keys)
+            feedback = FeedbackRow._make(found[0]) if found else None
+        return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
 
 
 async def _gather(
@@ -139,15 +163,17 @@ _VERSION = (
     .join(M, M.c.id == SH.c.merchant_id)
     .where(SH.c.token_hash == bindparam("digest"))
 )
+_VERSION_ON_DRIVER = DriverStatement(_VERSION)
 
 
 async def page_version(engine: AsyncEngine, token: str) -> PageVersion | None:
     if not looks_like_token(token):
         return None
     async with page_reads(engine) as conn:
-        row = (await conn.execute(_VERSION, {"digest": token_hash(token)})).first()
-    if row is None:
+        found = await conn.rows(_VERSION_ON_DRIVER, {"digest": token_hash(token)})
+    if not found:
         return None
+    row = found[0]
     version = f"{row[3].isoformat()}|{row[4].isoformat()}|{row[5]}"
     return PageVersion(int(row[0]), int(row[1]), int(row[2]), version, row[6], row[7], row[8])
 
