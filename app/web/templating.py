@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from app.i18n import babel_locale
+from app.web.fixed_messages import FixedMessages
 from notifications.render import environment, translations
 
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
@@ -40,10 +41,11 @@ def _price(cents: int, currency: str, locale: str) -> str:
 @lru_cache(maxsize=32)
 def quick_environment(locale: str) -> Environment:
     """The shared environment (notifications.render) overlaid with a `_()` that translates and escapes each message
-    once per language: the very Markup Jinja's new-style gettext returns, without its two context calls per use."""
+    once per language: the very Markup Jinja's new-style gettext returns, without its two context calls per use;
+    a fixed message in an output tag of its own is translated once, when its template is compiled (FixedMessages)."""
     base = environment(locale)
     # its own template cache (templates bind the globals below when loaded), not re-checked on disk for every render
-    env = base.overlay(cache_size=400, auto_reload=False)
+    env = base.overlay(cache_size=400, auto_reload=False, extensions=[FixedMessages])
     env.globals = dict(base.globals)
     catalog = translations(locale)
     known: dict[str, Markup] = {}
