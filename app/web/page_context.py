@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from markupsafe import Markup, escape
+
 from app.i18n import SUPPORTED
 from app.recommend import Recommended
 from app.security.tokens import derive_token
@@ -15,6 +17,7 @@ from app.web.branding import branding
 from app.web.page_estimate import Estimate, is_late
 from app.web.pages_data import TrackingData
 from app.web.progress import ACTIONS, EVENT_LABELS, first_name, mask_postal, progress
+from app.web.templating import page_gettext, when_text
 from carriers.registry import display_name
 from carriers.status import Status
 from notifications.copy import N_, STATUS_LABELS
@@ -37,9 +40,13 @@ STATE_LABELS = {
 
 @dataclass(frozen=True, slots=True)
 class TimelineEvent:
+    """A scan as the page shows it, worded and timed in the shopper's language and zone before rendering."""
+
     occurred_at: Any
-    label: str  # plain words, translated in the template
-    description: str  # the carrier's own text
+    iso: Markup  # the <time datetime=…> value
+    at: Markup  # when, in the shopper's language and zone
+    what: Markup | str  # the plain words, translated; the carrier's own text where there are none
+    detail: str  # the carrier's own text under the plain words
     location: str
 
 
@@ -50,13 +57,23 @@ def zone_named(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def timeline(events: list[Any]) -> list[TimelineEvent]:
-    return [
-        TimelineEvent(
-            e.occurred_at, EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, ""), e.description, e.location
+def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> list[TimelineEvent]:
+    translate = page_gettext(locale)
+    shown = []
+    for e in events:
+        label = EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, "")
+        moment = e.occurred_at
+        shown.append(
+            TimelineEvent(
+                occurred_at=moment,
+                iso=Markup(escape(moment.isoformat())),
+                at=Markup(escape(when_text(moment, locale, zone))),
+                what=translate(label) if label else e.description,
+                detail=e.description if label else "",
+                location=e.location,
+            )
         )
-        for e in events
-    ]
+    return shown
 
 
 def can_request_change(data: TrackingData) -> bool:
@@ -75,6 +92,8 @@ def tracking_context(
     estimate: Estimate | None,
     recommended: list[Recommended],
     today: date,
+    locale: str,
+    zone: ZoneInfo,
     limited: bool = False,
 ) -> dict[str, Any]:
     """Everything the template needs; `limited` (found by bare tracking number) leaves out every order detail."""
@@ -95,7 +114,8 @@ def tracking_context(
         "delivered_at": ship.delivered_at,
         # a single word ("Recipient", "Mailroom") is shown; a person's full name never is
         "signed_by": ship.signed_by if len(ship.signed_by.split()) == 1 else "",
-        "events": timeline(data.events),
+        "events": timeline(data.events, locale, zone),
+        "zone": zone,
         "carrier_name": display_name(ship.carrier),
         "tracking_number": ship.tracking_number,
         "updated_at": ship.updated_at,

@@ -63,9 +63,11 @@ async def render_tracking(
         estimate=choose(data.shipment, data.order, window),
         recommended=recommended,
         today=today,
+        locale=locale,
+        zone=zone,
         limited=limited,
     )
-    context.update({"zone": zone, "lang_param": request.query_params.get("lang", ""), **(extra or {})})
+    context.update({"lang_param": request.query_params.get("lang", ""), **(extra or {})})
     html = render_html("pages/tracking.html", context, locale=locale, quick_gettext=True)
     return html, tuple(r.product_id for r in recommended)
 

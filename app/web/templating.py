@@ -28,6 +28,16 @@ def _when(moment: datetime, fmt: str, locale: str, zone: ZoneInfo) -> str:
     return format_datetime(moment.astimezone(zone), format=fmt, locale=babel_locale(locale))
 
 
+def when_text(moment: datetime, locale: str, zone: ZoneInfo, fmt: str = "medium") -> str:
+    """A moment as the page's `when()` shows it: in the shopper's language and time zone."""
+    return _when(moment, fmt, locale, zone)
+
+
+def page_gettext(locale: str) -> Any:
+    """The tracking page's `_()` for `locale`: a translated, escaped Markup, as the template's own."""
+    return quick_environment(locale).globals["_"]
+
+
 @lru_cache(maxsize=10_000)
 def _day(value: date, fmt: str, locale: str) -> str:
     return format_date(value, format=fmt, locale=babel_locale(locale))

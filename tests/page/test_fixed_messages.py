@@ -56,9 +56,16 @@ async def test_tracking_page_is_the_same_with_fixed_messages_folded(runtime, clo
     data = await by_token(runtime.engine, made.token)
     assert data is not None
     context = tracking_context(
-        data, secret_key="k" * 40, token=made.token, estimate=None, recommended=[], today=date(2026, 11, 22)
+        data,
+        secret_key="k" * 40,
+        token=made.token,
+        estimate=None,
+        recommended=[],
+        today=date(2026, 11, 22),
+        locale=locale,
+        zone=ZoneInfo("Europe/Paris"),
     )
-    context.update({"zone": ZoneInfo("Europe/Paris"), "lang_param": ""})
+    context["lang_param"] = ""
     folded = render_html("pages/tracking.html", context, locale=locale, quick_gettext=True)
     plain = render_html("pages/tracking.html", context, locale=locale, quick_gettext=False)
     assert folded == plain

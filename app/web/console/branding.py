@@ -177,8 +177,10 @@ def preview_page_html(request: Request, merchant: Any, nonce: str) -> str:
         estimate=Estimate("carrier", ship.estimate_earliest, ship.estimate_latest),
         recommended=[],
         today=datetime.now(zone).date(),
+        locale=merchant.default_locale,
+        zone=zone,
     )
-    context.update({"zone": zone, "lang_param": ""})
+    context.update({"lang_param": ""})
     return render_html("pages/tracking.html", context, locale=merchant.default_locale, nonce=nonce)
 
 
