@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -29,11 +30,13 @@ def safe_color(value: str, default: str) -> str:
     return value if HEX.match(value or "") else default
 
 
+@lru_cache(maxsize=1024)
 def text_on(background: str) -> str:
     """Black or white, whichever reads better on `background`."""
     return "#ffffff" if contrast(background, "#ffffff") >= contrast(background, "#111111") else "#111111"
 
 
+@lru_cache(maxsize=1024)
 def darken_until(color: str, against: str = "#ffffff", ratio: float = 4.5) -> str:
     """`color` darkened step by step until text in it reads on `against` (WCAG AA, 4.5:1)."""
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))

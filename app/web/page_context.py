@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -65,12 +66,12 @@ def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> list[TimelineEve
         moment = e.occurred_at
         shown.append(
             TimelineEvent(
-                occurred_at=moment,
-                iso=Markup(escape(moment.isoformat())),
-                at=Markup(escape(when_text(moment, locale, zone))),
-                what=translate(label) if label else e.description,
-                detail=e.description if label else "",
-                location=e.location,
+                moment,
+                Markup(moment.isoformat()),  # digits, '-', ':', '+' and 'T' only
+                escape(when_text(moment, locale, zone)),
+                translate(label) if label else e.description,
+                e.description if label else "",
+                e.location,
             )
         )
     return shown
@@ -101,7 +102,7 @@ def tracking_context(
     status = Status(ship.status)
     latest_location = data.events[0].location if data.events else ""
     context: dict[str, Any] = {
-        "shop": branding(merchant),
+        "shop": SimpleNamespace(**branding(merchant)),  # attributes: the template reads ~40 of them per page
         "limited": limited,
         "token": token,
         "status": status.value,

@@ -45,15 +45,18 @@ ShipmentRow = namedtuple("ShipmentRow", [c.name for c in SH.c])  # type: ignore[
 OrderRow = namedtuple("OrderRow", [c.name for c in ORD.c])  # type: ignore[misc]
 MerchantRow = namedtuple("MerchantRow", [c.name for c in M.c])  # type: ignore[misc]
 ItemRow = namedtuple("ItemRow", [c.name for c in LI.c])  # type: ignore[misc]
-EventRow = namedtuple("EventRow", [c.name for c in EV.c])  # type: ignore[misc]
 RequestRow = namedtuple("RequestRow", [c.name for c in CR.c])  # type: ignore[misc]
 FeedbackRow = namedtuple("FeedbackRow", [c.name for c in SR.c])  # type: ignore[misc]
 _ORDER_AT, _MERCHANT_AT = len(SH.c), len(SH.c) + len(ORD.c)
 _ORDER = select(ORD).where(ORD.c.id == bindparam("order_id"), ORD.c.merchant_id == bindparam("merchant_id"))
 _MERCHANT = select(M).where(M.c.id == bindparam("merchant_id"))
 _ITEMS = select(LI).where(LI.c.order_id == bindparam("order_id")).order_by(LI.c.id)
+_EVENT_SHOWN = (EV.c.occurred_at, EV.c.status, EV.c.substatus, EV.c.description, EV.c.location)  # what the page shows
+EventRow = namedtuple("EventRow", [c.name for c in _EVENT_SHOWN])  # type: ignore[misc]
 _EVENTS = (
-    select(EV).where(EV.c.shipment_id == bindparam("shipment_id")).order_by(EV.c.occurred_at.desc(), EV.c.id.desc())
+    select(*_EVENT_SHOWN)
+    .where(EV.c.shipment_id == bindparam("shipment_id"))
+    .order_by(EV.c.occurred_at.desc(), EV.c.id.desc())
 )
 _SIBLINGS = (
     select(SH)
