@@ -16,6 +16,11 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+# SQLite's automatic checkpoint threshold, in pages of the write-ahead log (its default is 1,000, ~4 MiB). The poller
+# checkpoints after each batch outside the writer lock (app.tracking.checkpoint); this is the safety net for writers
+# that do not, at a size one poll batch of a large database does not cross by itself.
+WAL_AUTOCHECKPOINT_PAGES = 10_000
+
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
@@ -39,6 +44,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
