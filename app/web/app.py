@@ -57,8 +57,9 @@ def create_app(
             if runtime is None:
                 await rt.close()
 
-    # Each area exports its own `routes`; the shop lookup form (`/{shop}/track`) is matched last.
+    # Each area exports its own `routes`; the tracking page first, the shop lookup form (`/{shop}/track`) last.
     routes = [
+        *public.page_routes,
         Route("/healthz", health),
         Route("/u/{merchant_id}/{channel}/{token}", unsubscribe.unsubscribe, methods=["GET", "POST"]),
         Route("/webhooks/carriers/{carrier}/{account_id:int}", carrier_webhooks.receive, methods=["POST"]),
@@ -69,7 +70,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
         Mount("/sandbox-carrier", create_sandbox_app(api_key=settings.sandbox_api_key, speed=settings.sandbox_speed)),
         *(extra_mounts or []),
-        *public.routes,
+        *public.lookup_routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: page_not_found})
     if runtime is not None:

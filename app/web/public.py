@@ -175,16 +175,24 @@ def not_found(request: Request) -> Response:
     return render_page(request, "pages/not_found.html", {}, locale=locale, status_code=404)
 
 
-def _routes() -> list[BaseRoute]:
-    from app.web import page_actions, page_lookup
+def _page_routes() -> list[BaseRoute]:
+    from app.web import page_actions
 
     return [
         Route("/t/{token}", tracking_page),
         Route("/t/{token}/live", live_version),
         Route("/t/{token}/r/{product_id:int}", recommendation_click),
         *page_actions.routes,
-        *page_lookup.routes,
     ]
 
 
-routes: list[BaseRoute] = _routes()
+def _lookup_routes() -> list[BaseRoute]:
+    from app.web import page_lookup
+
+    return list(page_lookup.routes)
+
+
+# The shopper's pages under /t/ are matched first (the busiest routes, and no other area uses /t/); the lookup
+# form's `/{shop}/track` matches any first segment, so it goes last.
+page_routes: list[BaseRoute] = _page_routes()
+lookup_routes: list[BaseRoute] = _lookup_routes()
