@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models import LineItem, Merchant, Order, Product, RecommendationRule
@@ -27,9 +27,10 @@ class Recommended:
 
 
 async def recommendations(
-    conn: AsyncConnection, *, merchant_id: int, order_id: int, limit: int = 4
+    conn: AsyncConnection, *, merchant_id: int, order_id: int, limit: int = 4, in_order: set[str] | None = None
 ) -> list[Recommended]:
-    """Products to show with this order, never one it already contains."""
+    """Products to show with this order, never one it already contains. `in_order`: the order's product ids, when
+    the caller has read its items already (else they are read here)."""
     merchant = (
         await conn.execute(
             select(M.c.recommendations_enabled, M.c.bought_together_enabled).where(M.c.id == merchant_id)
@@ -37,7 +38,8 @@ async def recommendations(
     ).first()
     if merchant is None or not merchant.recommendations_enabled or limit <= 0:
         return []
-    in_order = await _order_product_ids(conn, merchant_id, order_id)
+    if in_order is None:
+        in_order = await _order_product_ids(conn, merchant_id, order_id)
     bought = await _products_by_external(conn, merchant_id, in_order)
     exclude = {p.id for p in bought}
     picked: list[Recommended] = []
@@ -74,22 +76,19 @@ async def _products_by_external(conn: AsyncConnection, merchant_id: int, externa
 
 
 async def _rule_products(conn: AsyncConnection, merchant_id: int, in_order: set[str], bought: list[Any]) -> list[Any]:
+    """The products of the rules this order meets (its products, its products' collections), in rule order."""
     collections = {c.strip() for p in bought for c in p.collections.split(",") if c.strip()}
-    rules = list(
-        (
-            await conn.execute(
-                select(RULE.c.when_kind, RULE.c.when_value, RULE.c.product_id)
-                .where(RULE.c.merchant_id == merchant_id)
-                .order_by(RULE.c.position, RULE.c.id)
-            )
-        ).all()
+    met = [(RULE.c.when_kind == "product") & RULE.c.when_value.in_(sorted(in_order))] if in_order else []
+    if collections:
+        met.append((RULE.c.when_kind == "collection") & RULE.c.when_value.in_(sorted(collections)))
+    if not met:
+        return []
+    rules = await conn.execute(
+        select(RULE.c.product_id)
+        .where(RULE.c.merchant_id == merchant_id, or_(*met))
+        .order_by(RULE.c.position, RULE.c.id)
     )
-    wanted = [
-        r.product_id
-        for r in rules
-        if (r.when_kind == "product" and r.when_value in in_order)
-        or (r.when_kind == "collection" and r.when_value in collections)
-    ]
+    wanted = [r.product_id for r in rules]
     if not wanted:
         return []
     query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.id.in_(wanted), PR.c.active.is_(True))

@@ -53,7 +53,8 @@ async def render_tracking(
     """The page's HTML with a nonce placeholder, and the recommended product ids it shows."""
     engine = request.app.state.runtime.engine
     zone = zone_named(data.order.timezone or data.merchant.timezone)
-    recommended = [] if limited else await order_recommendations(request, data.merchant.id, data.order.id)
+    basket = frozenset(item.product_id for item in data.items if item.product_id)
+    recommended = [] if limited else await order_recommendations(request, data.merchant.id, data.order.id, basket)
     today = datetime.now(zone).date()
     window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
     context = tracking_context(
@@ -72,16 +73,22 @@ async def render_tracking(
     return html, tuple(r.product_id for r in recommended)
 
 
-async def order_recommendations(request: Request, merchant_id: int, order_id: int) -> list[Recommended]:
-    """Cached per order until the shop's catalogue or settings change in this process (or a few minutes pass, for
-    changes made elsewhere and for bought-together counts)."""
+async def order_recommendations(
+    request: Request, merchant_id: int, order_id: int, basket: frozenset[str]
+) -> list[Recommended]:
+    """What the shop recommends with this basket (the order's product ids): the rules and bought-together counts
+    depend on the products, not on which order holds them, so orders with the same basket share one look-up. Kept
+    until the shop's catalogue or settings change in this process (or a few minutes pass, for changes made elsewhere
+    and for bought-together counts)."""
     engine = request.app.state.runtime.engine
     cache = recommendations_cache_for(request.app.state)
-    key = (merchant_id, order_id, shop_generation(engine).value)
+    key = (merchant_id, basket, shop_generation(engine).value)
     found = cache.get(key)
     if found is None:
         async with page_reads(engine) as conn:
-            picked = await recommendations(conn, merchant_id=merchant_id, order_id=order_id, limit=RECOMMENDED)
+            picked = await recommendations(
+                conn, merchant_id=merchant_id, order_id=order_id, limit=RECOMMENDED, in_order=set(basket)
+            )
         found = CachedRecommendations(tuple(picked))
         cache.put(key, found)
     return list(found.products)
