@@ -120,9 +120,11 @@ class RecommendationRule(SQLModel, table=True):
     """When an order contains a product (or one of a collection), recommend another product."""
 
     __tablename__ = "recommendation_rule"
+    # the rules an order meets, found by shop and value; also serves every lookup by shop alone
+    __table_args__ = (Index("ix_recommendation_rule_match", "merchant_id", "when_value", "when_kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    merchant_id: int = Field(foreign_key="merchant.id")
     when_kind: str = Field(max_length=12)  # product, collection
     when_value: str = Field(max_length=64)  # external product id or collection handle
     product_id: int = Field(foreign_key="product.id")

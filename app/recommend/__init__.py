@@ -27,15 +27,22 @@ class Recommended:
 
 
 async def recommendations(
-    conn: AsyncConnection, *, merchant_id: int, order_id: int, limit: int = 4, in_order: set[str] | None = None
+    conn: AsyncConnection,
+    *,
+    merchant_id: int,
+    order_id: int,
+    limit: int = 4,
+    in_order: set[str] | None = None,
+    merchant: Any = None,
 ) -> list[Recommended]:
-    """Products to show with this order, never one it already contains. `in_order`: the order's product ids, when
-    the caller has read its items already (else they are read here)."""
-    merchant = (
-        await conn.execute(
-            select(M.c.recommendations_enabled, M.c.bought_together_enabled).where(M.c.id == merchant_id)
-        )
-    ).first()
+    """Products to show with this order, never one it already contains. `in_order` (the order's product ids) and
+    `merchant` (the shop's row, for its two recommendation switches): when the caller has read them already."""
+    if merchant is None:
+        merchant = (
+            await conn.execute(
+                select(M.c.recommendations_enabled, M.c.bought_together_enabled).where(M.c.id == merchant_id)
+            )
+        ).first()
     if merchant is None or not merchant.recommendations_enabled or limit <= 0:
         return []
     if in_order is None:
@@ -83,17 +90,22 @@ async def _rule_products(conn: AsyncConnection, merchant_id: int, in_order: set[
         met.append((RULE.c.when_kind == "collection") & RULE.c.when_value.in_(sorted(collections)))
     if not met:
         return []
-    rules = await conn.execute(
-        select(RULE.c.product_id)
-        .where(RULE.c.merchant_id == merchant_id, or_(*met))
+    query = (
+        select(PR)
+        .join(RULE, RULE.c.product_id == PR.c.id)
+        .where(
+            RULE.c.merchant_id == merchant_id,
+            RULE.c.when_value.in_(sorted(in_order | collections)),  # the index's range; `met` then checks the kind
+            or_(*met),
+            PR.c.merchant_id == merchant_id,
+            PR.c.active.is_(True),
+        )
         .order_by(RULE.c.position, RULE.c.id)
     )
-    wanted = [r.product_id for r in rules]
-    if not wanted:
-        return []
-    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.id.in_(wanted), PR.c.active.is_(True))
-    found = {row.id: row for row in await conn.execute(query)}
-    return [found[pid] for pid in dict.fromkeys(wanted) if pid in found]
+    found: dict[int, Any] = {}
+    for row in await conn.execute(query):
+        found.setdefault(row.id, row)  # a product two rules recommend keeps the first rule's place
+    return list(found.values())
 
 
 async def _bought_together(conn: AsyncConnection, merchant_id: int, order_id: int, in_order: set[str]) -> list[Any]:

@@ -54,7 +54,7 @@ async def render_tracking(
     engine = request.app.state.runtime.engine
     zone = zone_named(data.order.timezone or data.merchant.timezone)
     basket = frozenset(item.product_id for item in data.items if item.product_id)
-    recommended = [] if limited else await order_recommendations(request, data.merchant.id, data.order.id, basket)
+    recommended = [] if limited else await order_recommendations(request, data.merchant, data.order.id, basket)
     today = datetime.now(zone).date()
     window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
     context = tracking_context(
@@ -74,7 +74,7 @@ async def render_tracking(
 
 
 async def order_recommendations(
-    request: Request, merchant_id: int, order_id: int, basket: frozenset[str]
+    request: Request, merchant: Any, order_id: int, basket: frozenset[str]
 ) -> list[Recommended]:
     """What the shop recommends with this basket (the order's product ids): the rules and bought-together counts
     depend on the products, not on which order holds them, so orders with the same basket share one look-up. Kept
@@ -82,12 +82,17 @@ async def order_recommendations(
     and for bought-together counts)."""
     engine = request.app.state.runtime.engine
     cache = recommendations_cache_for(request.app.state)
-    key = (merchant_id, basket, shop_generation(engine).value)
+    key = (merchant.id, basket, shop_generation(engine).value)
     found = cache.get(key)
     if found is None:
         async with page_reads(engine) as conn:
             picked = await recommendations(
-                conn, merchant_id=merchant_id, order_id=order_id, limit=RECOMMENDED, in_order=set(basket)
+                conn,
+                merchant_id=merchant.id,
+                order_id=order_id,
+                limit=RECOMMENDED,
+                in_order=set(basket),
+                merchant=merchant,
             )
         found = CachedRecommendations(tuple(picked))
         cache.put(key, found)
