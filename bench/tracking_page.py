@@ -1,8 +1,10 @@
 """Tracking-page benchmark: the page of a shipment with 20 events and 4 recommendations under load on loopback
 (uvicorn, one worker, wrk at 32 connections) against a bare Starlette plaintext endpoint on the same server in the
-same run. Warm = repeated views (rendered page cached); cold = every view rendered (cache off).
+same run. Warm = repeated views of one page (rendered page cached); cold = every view the first view of another of
+`--pages` seeded pages (rendered-page cache off; nothing about that page in memory yet: its order's recommendations,
+its scans' formatted times).
 
-Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32] [--postgres URL]
+Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32] [--pages 10000] [--postgres URL]
 SQLite (a temporary file) by default; with --postgres, a temporary database made on that server and dropped after.
 Needs `wrk` (apt-get install wrk). Targets: warm >= 50 % of bare req/s, cold >= 20 %, p99 < 50 ms.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import shutil
 import socket
@@ -48,8 +51,22 @@ def settings_for(database: Path | str):
     )
 
 
-async def seed(database: Path | str) -> str:
-    """One shop, a catalogue with rules giving 4 recommendations, one order, one shipment with 20 events."""
+BOUGHT, RECOMMENDED_POOL = 200, 12
+
+
+def basket(n: int) -> tuple[int, int]:
+    """The two products of the n-th order, popular ones more often (over 10,000 orders, ~6,300 different baskets:
+    about a third of orders hold a basket an earlier order held)."""
+    draw = random.Random(n)
+    first, second = (int(BOUGHT * draw.random() ** 2) for _ in range(2))
+    return first, second if second != first else (first + 1) % BOUGHT
+
+
+async def seed(database: Path | str, pages: int = 1) -> list[str]:
+    """One shop with a catalogue whose rules give 4 recommendations, and `pages` orders, each with 2 items and one
+    shipment with 20 events (each page's scans at its own times). Returns the pages' tokens, in order."""
+    from sqlalchemy import select
+
     from app.db import make_engine, writing
     from app.models import LineItem, Merchant, Order, Product, RecommendationRule, Shipment, TrackingEvent, metadata
     from app.security.tokens import derive_token, new_ref, token_hash
@@ -59,7 +76,7 @@ async def seed(database: Path | str) -> str:
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
     now = datetime.now(UTC)
-    ref = new_ref()
+    refs = [new_ref() for _ in range(pages)]
     async with writing(engine) as conn:
         merchant_id = (
             await conn.execute(
@@ -78,31 +95,9 @@ async def seed(database: Path | str) -> str:
                 )
             )
         ).inserted_primary_key[0]
-        order_id = (
-            await conn.execute(
-                Order.__table__.insert().values(
-                    merchant_id=merchant_id,
-                    number="5001",
-                    customer_name="Alex Doe",
-                    customer_email="a@example.com",
-                    locale="en",
-                    timezone="Europe/Paris",
-                    city="Bordeaux",
-                    postal_code="33000",
-                    country="FR",
-                    placed_at=now,
-                    created_at=now,
-                    updated_at=now,
-                    promised_by=date.today() + timedelta(days=3),
-                )
-            )
-        ).inserted_primary_key[0]
-        await conn.execute(
-            LineItem.__table__.insert(),
-            [{"order_id": order_id, "title": f"Item {i}", "quantity": 1, "product_id": f"p{i}"} for i in range(2)],
-        )
+        # 200 products shoppers buy (each order holds two, see `basket`) and 12 the rules recommend (4 for each)
         products = []
-        for i in range(2, 8):
+        for i in range(BOUGHT + RECOMMENDED_POOL):
             products.append(
                 (
                     await conn.execute(
@@ -122,48 +117,96 @@ async def seed(database: Path | str) -> str:
         await conn.execute(
             RecommendationRule.__table__.insert(),
             [
-                {"merchant_id": merchant_id, "when_kind": "product", "when_value": "p0", "product_id": p, "position": i}
-                for i, p in enumerate(products[:4])
-            ],
-        )
-        shipment_id = (
-            await conn.execute(
-                Shipment.__table__.insert().values(
-                    merchant_id=merchant_id,
-                    order_id=order_id,
-                    carrier="sandbox",
-                    tracking_number="SBDL29412345001",
-                    ref=ref,
-                    token_version=0,
-                    token_hash=token_hash(derive_token(settings.secret_key, ref, 0)),
-                    status="in_transit",
-                    substatus="arrived_at_facility",
-                    status_changed_at=now,
-                    shipped_at=now - timedelta(days=2),
-                    updated_at=now,
-                    created_at=now,
-                    next_poll_at=None,
-                )
-            )
-        ).inserted_primary_key[0]
-        await conn.execute(
-            TrackingEvent.__table__.insert(),
-            [
                 {
-                    "shipment_id": shipment_id,
-                    "fingerprint": f"f{i}",
-                    "occurred_at": now - timedelta(hours=40 - i * 2),
-                    "status": "in_transit",
-                    "substatus": "arrived_at_facility" if i % 2 else "departed_facility",
-                    "description": f"Scan {i}: parcel processed at facility",
-                    "location": "Paris-Nord sorting centre",
-                    "created_at": now,
+                    "merchant_id": merchant_id,
+                    "when_kind": "product",
+                    "when_value": f"p{bought}",
+                    "product_id": products[BOUGHT + (bought + j) % RECOMMENDED_POOL],
+                    "position": j,
                 }
-                for i in range(20)
+                for bought in range(BOUGHT)
+                for j in range(4)
             ],
         )
+        OR, SH = Order.__table__, Shipment.__table__
+        for first in range(0, pages, 2000):
+            chunk = range(first, min(first + 2000, pages))
+            await conn.execute(
+                OR.insert(),
+                [
+                    {
+                        "merchant_id": merchant_id,
+                        "number": str(5001 + n),
+                        "customer_name": "Alex Doe",
+                        "customer_email": "a@example.com",
+                        "locale": "en",
+                        "timezone": "Europe/Paris",
+                        "city": "Bordeaux",
+                        "postal_code": "33000",
+                        "country": "FR",
+                        "placed_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                        "promised_by": date.today() + timedelta(days=3),
+                    }
+                    for n in chunk
+                ],
+            )
+            numbers = [str(5001 + n) for n in chunk]
+            rows = await conn.execute(select(OR.c.number, OR.c.id).where(OR.c.number.in_(numbers)))
+            order_of = dict(rows.all())
+            await conn.execute(
+                LineItem.__table__.insert(),
+                [
+                    {"order_id": order_of[str(5001 + n)], "title": f"Item {i}", "quantity": 1, "product_id": f"p{i}"}
+                    for n in chunk
+                    for i in basket(n)
+                ],
+            )
+            await conn.execute(
+                SH.insert(),
+                [
+                    {
+                        "merchant_id": merchant_id,
+                        "order_id": order_of[str(5001 + n)],
+                        "carrier": "sandbox",
+                        "tracking_number": f"SBDL{29412345001 + n}",
+                        "ref": refs[n],
+                        "token_version": 0,
+                        "token_hash": token_hash(derive_token(settings.secret_key, refs[n], 0)),
+                        "status": "in_transit",
+                        "substatus": "arrived_at_facility",
+                        "status_changed_at": now,
+                        "shipped_at": now - timedelta(days=2),
+                        "updated_at": now,
+                        "created_at": now,
+                        "next_poll_at": None,
+                    }
+                    for n in chunk
+                ],
+            )
+            rows = await conn.execute(select(SH.c.ref, SH.c.id).where(SH.c.ref.in_([refs[n] for n in chunk])))
+            shipment_of = dict(rows.all())
+            await conn.execute(
+                TrackingEvent.__table__.insert(),
+                [
+                    {
+                        "shipment_id": shipment_of[refs[n]],
+                        "fingerprint": f"f{i}",
+                        # every page's scans at their own minutes: a first view formats times never shown before
+                        "occurred_at": now - timedelta(hours=40 - i * 2, minutes=n % 1440, seconds=n // 1440),
+                        "status": "in_transit",
+                        "substatus": "arrived_at_facility" if i % 2 else "departed_facility",
+                        "description": f"Scan {i}: parcel processed at facility",
+                        "location": "Paris-Nord sorting centre",
+                        "created_at": now,
+                    }
+                    for n in chunk
+                    for i in range(20)
+                ],
+            )
     await engine.dispose()
-    return derive_token(settings.secret_key, ref, 0)
+    return [derive_token(settings.secret_key, ref, 0) for ref in refs]
 
 
 def serve(database: Path | str, port: int, cache: bool) -> None:
@@ -186,24 +229,53 @@ def serve(database: Path | str, port: int, cache: bool) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, workers=1)
 
 
-def wrk(url: str, seconds: int, connections: int) -> tuple[float, float]:
-    """(requests per second, p99 latency in ms)."""
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+# Each wrk thread walks its own stretch of the pages' paths from `base` on, one path a request: a cold view is the
+# first view of its page (nothing about it in memory yet), as a shopper opening a link from an email.
+ROTATE_LUA = """
+local threads = 0
+function setup(thread)
+  thread:set("id", threads)
+  threads = threads + 1
+end
+function init(args)
+  paths = {}
+  for line in io.lines(args[1]) do paths[#paths + 1] = "/t/" .. line end
+  local base, count = tonumber(args[2]), tonumber(args[3])
+  at = base + id * math.floor((#paths - base) / count)
+end
+function request()
+  at = at + 1
+  if at > #paths then at = 1 end
+  return wrk.format("GET", paths[at])
+end
+"""
+
+
+def wrk(url: str, seconds: int, connections: int, rotate: tuple[Path, int] | None = None) -> tuple[float, float, int]:
+    """(requests per second, p99 latency in ms, requests made); `rotate` = (tokens file, first page index): each
+    request views the next page in turn instead of `url` again."""
+    threads = 2
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if rotate is not None:
+        script = rotate[0].with_suffix(".lua")
+        script.write_text(ROTATE_LUA)
+        command += ["-s", str(script), url, "--", str(rotate[0]), str(rotate[1]), str(threads)]
+    else:
+        command.append(url)
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    made = int(re.search(r"(\d+) requests in", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses\n{out}")
-    return rps, p99
+    return rps, p99, made
 
 
-def run_mode(database: Path | str, token: str, cache: bool, seconds: int, connections: int) -> dict[str, float]:
+def run_mode(database: Path | str, tokens: list[str], cache: bool, seconds: int, connections: int) -> dict[str, float]:
+    """Warm: the first page viewed again and again. Cold: every request the first view of another page (the
+    warm-up views the first quarter of the pages, the measured run the rest)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     mode = "warm" if cache else "cold"
@@ -211,19 +283,27 @@ def run_mode(database: Path | str, token: str, cache: bool, seconds: int, connec
         [sys.executable, "-m", "bench.tracking_page", "--serve", str(database), str(port), mode], cwd=ROOT, env=env
     )
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/bare/", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        page = httpx.get(f"{base}/t/{token}")
-        assert page.status_code == 200 and page.text.count('class="recs"') == 1, page.status_code
-        assert page.text.count("/r/") == 4 and page.text.count("<time ") == 20, "page lacks recs or events"
-        wrk(f"{base}/t/{token}", 2, connections)  # warm-up: JIT-free Python still fills caches and pools
-        bare_rps, bare_p99 = wrk(f"{base}/bare/", seconds, connections)
-        page_rps, page_p99 = wrk(f"{base}/t/{token}", seconds, connections)
+        with tempfile.TemporaryDirectory() as folder:
+            listing = Path(folder) / "tokens.txt"
+            listing.write_text("\n".join(tokens) + "\n")
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(200):
+                try:
+                    if httpx.get(f"{base}/bare/", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.05)
+            page = httpx.get(f"{base}/t/{tokens[0]}")
+            assert page.status_code == 200 and page.text.count('class="recs"') == 1, page.status_code
+            assert page.text.count("/r/") == 4 and page.text.count("<time ") == 20, "page lacks recs or events"
+            measured_from = len(tokens) // 4
+            # warm-up: JIT-free Python still fills caches and pools
+            wrk(f"{base}/t/{tokens[0]}", 2, connections, None if cache else (listing, 1))
+            bare_rps, bare_p99, _ = wrk(f"{base}/bare/", seconds, connections)
+            rotate = None if cache else (listing, measured_from)
+            page_rps, page_p99, made = wrk(f"{base}/t/{tokens[0]}", seconds, connections, rotate)
+        if not cache and made > len(tokens) - measured_from:
+            print(f"note: {made} cold views of {len(tokens) - measured_from} pages: some were second views")
         return {
             "bare_rps": bare_rps,
             "bare_p99": bare_p99,
@@ -271,6 +351,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--pages", type=int, default=10_000, help="pages seeded; cold views each see a new one")
     parser.add_argument("--postgres", metavar="URL", help="postgresql+asyncpg://… (a database is made there)")
     parser.add_argument("--serve", nargs=3, metavar=("DB", "PORT", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -281,14 +362,14 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     with temporary_database(args.postgres) as database:
-        token = asyncio.run(seed(database))
+        tokens = asyncio.run(seed(database, args.pages))
         kind = "PostgreSQL" if args.postgres else "SQLite"
         print(
             f"tracking page bench ({kind}): uvicorn 1 worker, wrk {args.connections} connections, "
             f"{args.seconds}s per run"
         )
         for cache in (False, True):
-            r = run_mode(database, token, cache, args.seconds, args.connections)
+            r = run_mode(database, tokens, cache, args.seconds, args.connections)
             mode, target = ("warm", 0.50) if cache else ("cold", 0.20)
             ratio = r["page_rps"] / r["bare_rps"]
             verdict = "ok" if ratio >= target and r["page_p99"] < 50 else "MISSED"
