@@ -65,7 +65,7 @@ def basket(n: int) -> tuple[int, int]:
 async def seed(database: Path | str, pages: int = 1) -> list[str]:
     """One shop with a catalogue whose rules give 4 recommendations, and `pages` orders, each with 2 items and one
     shipment with 20 events (each page's scans at its own times). Returns the pages' tokens, in order."""
-    from sqlalchemy import select
+    from sqlalchemy import select, text
 
     from app.db import make_engine, writing
     from app.models import LineItem, Merchant, Order, Product, RecommendationRule, Shipment, TrackingEvent, metadata
@@ -205,6 +205,8 @@ async def seed(database: Path | str, pages: int = 1) -> list[str]:
                     for i in range(20)
                 ],
             )
+    async with writing(engine) as conn:
+        await conn.execute(text("ANALYZE"))  # statistics, as a database in service has them
     await engine.dispose()
     return [derive_token(settings.secret_key, ref, 0) for ref in refs]
 

@@ -90,22 +90,21 @@ async def _rule_products(conn: AsyncConnection, merchant_id: int, in_order: set[
         met.append((RULE.c.when_kind == "collection") & RULE.c.when_value.in_(sorted(collections)))
     if not met:
         return []
-    query = (
-        select(PR)
-        .join(RULE, RULE.c.product_id == PR.c.id)
+    rules = await conn.execute(
+        select(RULE.c.product_id)
         .where(
             RULE.c.merchant_id == merchant_id,
             RULE.c.when_value.in_(sorted(in_order | collections)),  # the index's range; `met` then checks the kind
             or_(*met),
-            PR.c.merchant_id == merchant_id,
-            PR.c.active.is_(True),
         )
         .order_by(RULE.c.position, RULE.c.id)
     )
-    found: dict[int, Any] = {}
-    for row in await conn.execute(query):
-        found.setdefault(row.id, row)  # a product two rules recommend keeps the first rule's place
-    return list(found.values())
+    wanted = [r.product_id for r in rules]
+    if not wanted:
+        return []
+    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.id.in_(wanted), PR.c.active.is_(True))
+    found = {row.id: row for row in await conn.execute(query)}
+    return [found[pid] for pid in dict.fromkeys(wanted) if pid in found]  # a product two rules name: the first's place
 
 
 async def _bought_together(conn: AsyncConnection, merchant_id: int, order_id: int, in_order: set[str]) -> list[Any]:
