@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models import LineItem, Merchant, Order, Product, RecommendationRule
@@ -75,35 +75,50 @@ async def _order_product_ids(conn: AsyncConnection, merchant_id: int, order_id: 
     return {r[0] for r in await conn.execute(query)}
 
 
+_PRODUCTS_BY_EXTERNAL = select(PR).where(
+    PR.c.merchant_id == bindparam("merchant_id"), PR.c.external_id.in_(bindparam("external_ids", expanding=True))
+)
+# built once (a page's first view runs them): the rules met by the basket's products or their collections, in rule
+# order, found through the (merchant_id, when_value) index; then the active products they name
+_RULES_MET = (
+    select(RULE.c.product_id)
+    .where(
+        RULE.c.merchant_id == bindparam("merchant_id"),
+        RULE.c.when_value.in_(bindparam("values", expanding=True)),
+        or_(
+            (RULE.c.when_kind == "product") & RULE.c.when_value.in_(bindparam("products", expanding=True)),
+            (RULE.c.when_kind == "collection") & RULE.c.when_value.in_(bindparam("collections", expanding=True)),
+        ),
+    )
+    .order_by(RULE.c.position, RULE.c.id)
+)
+_ACTIVE_PRODUCTS = select(PR).where(
+    PR.c.merchant_id == bindparam("merchant_id"), PR.c.id.in_(bindparam("ids", expanding=True)), PR.c.active.is_(True)
+)
+
+
 async def _products_by_external(conn: AsyncConnection, merchant_id: int, external_ids: set[str]) -> list[Any]:
     if not external_ids:
         return []
-    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.external_id.in_(sorted(external_ids)))
-    return list((await conn.execute(query)).all())
+    keys = {"merchant_id": merchant_id, "external_ids": sorted(external_ids)}
+    return list((await conn.execute(_PRODUCTS_BY_EXTERNAL, keys)).all())
 
 
 async def _rule_products(conn: AsyncConnection, merchant_id: int, in_order: set[str], bought: list[Any]) -> list[Any]:
     """The products of the rules this order meets (its products, its products' collections), in rule order."""
     collections = {c.strip() for p in bought for c in p.collections.split(",") if c.strip()}
-    met = [(RULE.c.when_kind == "product") & RULE.c.when_value.in_(sorted(in_order))] if in_order else []
-    if collections:
-        met.append((RULE.c.when_kind == "collection") & RULE.c.when_value.in_(sorted(collections)))
-    if not met:
+    if not in_order and not collections:
         return []
-    rules = await conn.execute(
-        select(RULE.c.product_id)
-        .where(
-            RULE.c.merchant_id == merchant_id,
-            RULE.c.when_value.in_(sorted(in_order | collections)),  # the index's range; `met` then checks the kind
-            or_(*met),
-        )
-        .order_by(RULE.c.position, RULE.c.id)
-    )
-    wanted = [r.product_id for r in rules]
+    keys = {
+        "merchant_id": merchant_id,
+        "values": sorted(in_order | collections),
+        "products": sorted(in_order),
+        "collections": sorted(collections),
+    }
+    wanted = [r.product_id for r in await conn.execute(_RULES_MET, keys)]
     if not wanted:
         return []
-    query = select(PR).where(PR.c.merchant_id == merchant_id, PR.c.id.in_(wanted), PR.c.active.is_(True))
-    found = {row.id: row for row in await conn.execute(query)}
+    found = {row.id: row for row in await conn.execute(_ACTIVE_PRODUCTS, {"merchant_id": merchant_id, "ids": wanted})}
     return [found[pid] for pid in dict.fromkeys(wanted) if pid in found]  # a product two rules name: the first's place
 
 
