@@ -78,15 +78,3 @@ async def test_sqlite_driver_reads_keep_one_snapshot_per_block(runtime, clock, s
     async with page_reads(runtime.engine) as conn:
         assert await conn.rows(names, {}) == [("Renamed",)]
     assert made.token
-
-
-async def test_postgres_driver_reads_return_their_connection(runtime, shop: Shop) -> None:
-    if runtime.engine.dialect.name == "sqlite":
-        pytest.skip("SQLite reads use the synchronous connection")
-    pool = runtime.engine.pool
-    before = pool.checkedout()
-    async with page_reads(runtime.engine) as conn:
-        assert pool.checkedout() == before
-        assert await conn.rows(DriverStatement(select(M.c.id)), {}) == [(shop.merchant_id,)]
-        assert pool.checkedout() == before + 1
-    assert pool.checkedout() == before
