@@ -53,8 +53,7 @@ async def render_tracking(
     """The page's HTML with a nonce placeholder, and the recommended product ids it shows."""
     engine = request.app.state.runtime.engine
     zone = zone_named(data.order.timezone or data.merchant.timezone)
-    basket = frozenset(item.product_id for item in data.items if item.product_id)
-    recommended = [] if limited else await order_recommendations(request, data.merchant, data.order.id, basket)
+    recommended = [] if limited else await order_recommendations(request, data)
     today = datetime.now(zone).date()
     window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
     context = tracking_context(
@@ -73,14 +72,14 @@ async def render_tracking(
     return html, tuple(r.product_id for r in recommended)
 
 
-async def order_recommendations(
-    request: Request, merchant: Any, order_id: int, basket: frozenset[str]
-) -> list[Recommended]:
-    """What the shop recommends with this basket (the order's product ids): the rules and bought-together counts
+async def order_recommendations(request: Request, data: TrackingData) -> list[Recommended]:
+    """What the shop recommends with the order's basket (its product ids): the rules and bought-together counts
     depend on the products, not on which order holds them, so orders with the same basket share one look-up. Kept
     until the shop's catalogue or settings change in this process (or a few minutes pass, for changes made elsewhere
     and for bought-together counts)."""
     engine = request.app.state.runtime.engine
+    merchant = data.merchant
+    basket = frozenset(item.product_id for item in data.items if item.product_id)
     cache = recommendations_cache_for(request.app.state)
     key = (merchant.id, basket, shop_generation(engine).value)
     found = cache.get(key)
@@ -89,7 +88,7 @@ async def order_recommendations(
             picked = await recommendations(
                 conn,
                 merchant_id=merchant.id,
-                order_id=order_id,
+                order_id=data.order.id,
                 limit=RECOMMENDED,
                 in_order=set(basket),
                 merchant=merchant,
