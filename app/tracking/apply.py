@@ -22,7 +22,6 @@ from app.notify import triggers
 from app.tracking.bulk import DriverStatements
 from app.tracking.cadence import backoff, next_poll
 from app.tracking.changes import StatusChange
-from app.tracking.checkpoint import checkpoint_wal
 from app.tracking.idlist import ids_param, in_ids
 from carriers.result import ErrorKind, TrackEvent, TrackResult, fingerprint_prefix, scan_fingerprint
 from carriers.status import Status
@@ -232,7 +231,6 @@ async def apply_results(
             changes.append(StatusChange(ship, result, old, new, now))
     async with sqlite_writer(engine), writing(engine) as conn:
         await _write(conn, ok_rows, error_rows, events, changes, report, now)
-    await checkpoint_wal(engine)  # after the lock: the next batch writes meanwhile
     report.updated = len(ok_rows)
     if report.unknown_codes:
         log.warning("%s: unknown carrier codes mapped to in_transit: %s", carrier, report.unknown_codes)

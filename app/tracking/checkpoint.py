@@ -1,11 +1,12 @@
 """On SQLite, the poller copies the pages it committed from the write-ahead log into the database file itself
-(a PASSIVE checkpoint) after each batch, outside the writer lock.
+(a PASSIVE checkpoint) after each polled batch, outside the writer lock.
 
 SQLite's own automatic checkpoint runs inside the COMMIT that crosses its threshold, so the committing batch holds
 the writer lock (and its pipeline) through the page copy and its fsync: at 100,000 shipments that wait was
 about 40 % of a sweep's time. A PASSIVE checkpoint neither waits for nor blocks readers and writers, so the other
-pipeline claims and writes meanwhile. app.db raises the automatic threshold (`WAL_AUTOCHECKPOINT_PAGES`) to keep
-it as the safety net for writers that never checkpoint themselves.
+pipeline claims and writes meanwhile. app.db raises the automatic threshold (`WAL_AUTOCHECKPOINT_PAGES`), the safety
+net for writers that do not checkpoint themselves (web requests, carrier pushes: small writes that an fsync per
+request would slow down).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from typing import Any
 
 from app.runtime import Runtime
 from app.tracking.apply import ApplyReport, apply_results
+from app.tracking.checkpoint import checkpoint_wal
 from app.tracking.claim import claim_due
 from carriers.errors import CarrierError
 from carriers.result import ErrorKind, TrackResult
@@ -96,7 +97,7 @@ async def _poll_group(rt: Runtime, key: tuple[str, int | None, int], ships: list
         retry_after = exc.retry_after
     except KeyError as exc:  # carrier code not installed
         results = [TrackResult.failed(n, ErrorKind.UNAVAILABLE, f"carrier not installed: {exc}") for n in numbers]
-    return await apply_results(
+    applied = await apply_results(
         rt.engine,
         carrier=carrier,
         shipments=ships,
@@ -105,3 +106,5 @@ async def _poll_group(rt: Runtime, key: tuple[str, int | None, int], ships: list
         speed=rt.speed_for(carrier),
         retry_after=retry_after,
     )
+    await checkpoint_wal(rt.engine)  # SQLite: after the writer lock is released, so the next batch writes meanwhile
+    return applied
