@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import insert_for
@@ -83,18 +84,35 @@ async def _load(conn: AsyncConnection, table: Any, ids: set[int], columns: tuple
     return {row.id: row for row in await conn.execute(query, {"ids": ids_param(conn.dialect, ids)})}
 
 
+_RECENT_QUERIES: dict[str, Select[Any]] = {}
+
+
+def recent_query(dialect: Dialect) -> Select[Any]:
+    """Milestone rows of the orders `ids` written since `since`, found through the order index (built once per
+    dialect). The state test is written `state || ''` so that SQLite cannot choose the (state, next_attempt_at)
+    index instead: through it, every batch would walk every pending and sent message the shop ever had."""
+    found = _RECENT_QUERIES.get(dialect.name)
+    if found is None:
+        found = _RECENT_QUERIES[dialect.name] = _recent_query(dialect)
+    return found
+
+
+def _recent_query(dialect: Dialect) -> Select[Any]:
+    return select(N.id, N.order_id, N.channel, N.state, N.created_at, N.next_attempt_at, N.sent_at).where(
+        in_ids(N.order_id, dialect),
+        N.trigger.in_(sorted(COALESCED)),
+        N.created_at >= bindparam("since"),
+        N.state.concat("").in_(("pending", "sending", "sent")),
+    )
+
+
 async def _recent(conn: AsyncConnection, order_ids: set[int], since: datetime) -> dict[tuple[int, str], list[Any]]:
     """Milestone rows of these orders written since `since`, per (order, channel)."""
     if not order_ids:
         return {}
-    query = select(N.id, N.order_id, N.channel, N.state, N.created_at, N.next_attempt_at, N.sent_at).where(
-        in_ids(N.order_id, conn.dialect),
-        N.trigger.in_(sorted(COALESCED)),
-        N.created_at >= since,
-        N.state.in_(("pending", "sending", "sent")),
-    )
     found: dict[tuple[int, str], list[Any]] = defaultdict(list)
-    for row in await conn.execute(query, {"ids": ids_param(conn.dialect, order_ids)}):
+    keys = {"ids": ids_param(conn.dialect, order_ids), "since": since}
+    for row in await conn.execute(recent_query(conn.dialect), keys):
         found[(row.order_id, row.channel)].append(row)
     return found
 

@@ -79,3 +79,19 @@ async def test_holdout_and_cancelled_orders_get_only_what_they_may(engine: Async
     keys = set(await raw_outbox(engine))
     # Holdout: transactional messages only; cancelled: only the cancellation.
     assert keys == {f"o{held.order_id}:order_cancelled:email", f"o{gone.order_id}:order_cancelled:email"}
+
+
+async def test_recent_milestones_are_found_through_the_order_index(engine: AsyncEngine) -> None:
+    """On SQLite the (state, next_attempt_at) index would make every batch walk every pending and sent message."""
+    from app.notify.enqueue import recent_query
+    from app.tracking.idlist import ids_param
+
+    if engine.dialect.name != "sqlite":
+        return  # PostgreSQL chooses by its statistics
+    keys = {"ids": ids_param(engine.dialect, [1, 2]), "since": datetime(2026, 1, 1, tzinfo=UTC)}
+    expanded = recent_query(engine.dialect).compile(dialect=engine.dialect).construct_expanded_state(keys)
+    values = tuple(expanded.parameters[name] for name in expanded.positiontup or ())
+    async with writing(engine) as conn:
+        plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {expanded.statement}", values)).all()
+    steps = " | ".join(row[3] for row in plan)
+    assert "ix_notification_order_id" in steps and "ix_notification_due" not in steps, steps
