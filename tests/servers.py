@@ -33,3 +33,8 @@ async def serve(app: Any, *, port: int | None = None) -> AsyncIterator[str]:
     finally:
         server.should_exit = True
         await task
+        state = getattr(app, "state", None)  # the lifespan is off: stop what the app started in the background
+        if state is not None:
+            from app.web.page_events import close_page_events
+
+            await close_page_events(state)

@@ -18,6 +18,7 @@ from app.scheduler import build_scheduler
 from app.settings import Settings
 from app.web import api, carrier_webhooks, console, public, shopify_webhooks, survey, unsubscribe
 from app.web.headers import SecurityHeaders
+from app.web.page_events import close_page_events
 from carriers.sandbox.server import create_sandbox_app
 
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
@@ -54,6 +55,7 @@ def create_app(
         finally:
             if jobs:
                 jobs.shutdown(wait=False)
+            await close_page_events(app.state)
             if runtime is None:
                 await rt.close()
 

@@ -5,6 +5,7 @@ same page within a minute (reloads, live refreshes) count once."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
@@ -82,6 +83,18 @@ class PageEventQueue:
                 await conn.execute(PE.insert(), batch)
         return len(batch)
 
+    async def close(self) -> None:
+        """Stop the flushing task and write what is still queued (the app is shutting down)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        try:
+            await self.flush()
+        except Exception:
+            log.exception("page events: last flush failed")
+
     async def _run(self) -> None:
         while self._pending:
             await asyncio.sleep(self.interval)
@@ -98,3 +111,10 @@ def queue_for(state: Any, engine: AsyncEngine) -> PageEventQueue:
         found = PageEventQueue(engine)
         state.page_events = found
     return found
+
+
+async def close_page_events(state: Any) -> None:
+    """Flush and stop the app's page-event queue, if it made one."""
+    found = getattr(state, "page_events", None)
+    if found is not None:
+        await found.close()

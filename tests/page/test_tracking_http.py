@@ -165,3 +165,23 @@ async def test_page_views_are_recorded_in_the_background(runtime, clock, shop: S
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.2)
     assert views == 2
+
+
+async def test_page_events_still_queued_are_written_when_the_app_stops(runtime, shop: Shop) -> None:
+    from sqlalchemy import func, select
+
+    from app.db import reading
+    from app.models import PageEvent
+    from app.web.page_events import PageEventQueue
+
+    events = PageEventQueue(runtime.engine, interval=3600)  # its own flush would come far too late
+    events.record(merchant_id=shop.merchant_id, kind="lookup", visitor="v1")
+    events.record(merchant_id=shop.merchant_id, kind="lookup", visitor="v2")
+    running = events._task
+    assert running is not None and not running.done()
+    await events.close()
+    assert running.cancelled()
+    async with reading(runtime.engine) as conn:
+        table = PageEvent.__table__
+        count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
+        assert (await conn.execute(count)).scalar() == 2
