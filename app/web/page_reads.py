@@ -1,6 +1,6 @@
 """Short reads for the public pages: on a file-backed SQLite database they run on a synchronous connection in the
 event loop (indexed reads of a few rows cost less than aiosqlite's hop to its thread); elsewhere on the async engine.
-`rows` runs a DriverStatement on the driver's own connection (one snapshot per block on SQLite, as `execute`)."""
+`rows` runs a DriverQuery on the driver's own connection (one snapshot per block on SQLite, as `execute`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import sync_reader
-from app.web.driver_statements import DriverStatement
+from app.web.driver_queries import DriverQuery
 
 
 class SyncReads:
@@ -29,7 +29,7 @@ class SyncReads:
             self.conn = self.engine.connect()
         return self.conn.execute(statement, parameters)
 
-    async def rows(self, statement: DriverStatement, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    async def rows(self, statement: DriverQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         if self.conn is None:
             self.conn = self.engine.connect()
         if not self.conn.in_transaction():
@@ -59,7 +59,7 @@ class LazyReads:
             self.conn = await self.engine.connect()
         return await self.conn.execute(statement, parameters)
 
-    async def rows(self, statement: DriverStatement, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    async def rows(self, statement: DriverQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Straight on the driver (asyncpg): each statement is its own snapshot, as no transaction is opened."""
         if self.driver is None:
             if self.conn is None:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.db import reading
 from app.models import ChangeRequest, LineItem, Merchant, Order, Shipment, SurveyResponse, TrackingEvent
 from app.security.tokens import looks_like_token, token_hash
-from app.web.driver_statements import DriverStatement
+from app.web.driver_queries import DriverQuery
 from app.web.page_reads import page_reads
 
 SH, ORD, M, LI, EV = (t.__table__ for t in (Shipment, Order, Merchant, LineItem, TrackingEvent))
@@ -77,7 +77,7 @@ _FEEDBACK = select(SR).where(
 )
 
 _ON_DRIVER = {
-    name: DriverStatement(statement)
+    name: DriverQuery(statement)
     for name, statement in (
         ("shipments", _SHIPMENTS_OF_TOKEN),
         ("items", _ITEMS),
@@ -166,7 +166,7 @@ _VERSION = (
     .join(M, M.c.id == SH.c.merchant_id)
     .where(SH.c.token_hash == bindparam("digest"))
 )
-_VERSION_ON_DRIVER = DriverStatement(_VERSION)
+_VERSION_ON_DRIVER = DriverQuery(_VERSION)
 
 
 async def page_version(engine: AsyncEngine, token: str) -> PageVersion | None:

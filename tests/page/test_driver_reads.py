@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from app.db import reading, writing
 from app.models import Merchant, SurveyResponse
 from app.security.tokens import token_hash
-from app.web.driver_statements import DriverStatement
+from app.web.driver_queries import DriverQuery
 from app.web.page_reads import page_reads
 from app.web.pages_data import _EVENTS, _ITEMS, _SHIPMENTS_OF_TOKEN, by_token, page_version
 from tests.page.conftest import Shop, at_state
@@ -31,7 +31,7 @@ async def test_driver_rows_equal_sqlalchemy_rows(runtime, clock, shop: Shop) -> 
         async with reading(runtime.engine) as conn:
             expected = [tuple(row) for row in (await conn.execute(statement, keys)).all()]
         async with page_reads(runtime.engine) as conn:
-            got = await conn.rows(DriverStatement(statement), keys)
+            got = await conn.rows(DriverQuery(statement), keys)
         assert got == expected and got
     assert data.merchant.header_links == links
     assert isinstance(data.merchant.recommendations_enabled, bool)
@@ -69,7 +69,7 @@ async def test_sqlite_driver_reads_keep_one_snapshot_per_block(runtime, clock, s
     if runtime.engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL driver reads are single statements, each its own snapshot")
     made = await at_state(runtime, clock, shop, "in_transit")
-    names = DriverStatement(select(M.c.name).where(M.c.id == shop.merchant_id))
+    names = DriverQuery(select(M.c.name).where(M.c.id == shop.merchant_id))
     async with page_reads(runtime.engine) as conn:
         before = await conn.rows(names, {})
         async with writing(runtime.engine) as w:

@@ -10,7 +10,7 @@ from sqlalchemy import select, text, update
 
 from app.db import sync_reader, writing
 from app.models import Merchant, Product, RecommendationRule, Shipment
-from app.web.driver_statements import DriverStatement
+from app.web.driver_queries import DriverQuery
 from app.web.page_reads import LazyReads, SyncReads, page_reads
 from app.web.page_watch import shop_generation
 from app.web.pages_data import by_token
@@ -105,6 +105,6 @@ async def test_postgres_reads_check_out_a_connection_only_when_they_read(runtime
         assert isinstance(conn, LazyReads) and pool.checkedout() == before
         assert (await conn.execute(text("SELECT id FROM merchant"))).scalar_one() == shop.merchant_id
         assert pool.checkedout() == before + 1
-        assert await conn.rows(DriverStatement(select(M.c.id)), {}) == [(shop.merchant_id,)]  # the same connection
+        assert await conn.rows(DriverQuery(select(M.c.id)), {}) == [(shop.merchant_id,)]  # the same connection
         assert pool.checkedout() == before + 1
     assert pool.checkedout() == before

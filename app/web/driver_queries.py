@@ -1,5 +1,6 @@
 """Core SELECTs compiled once per dialect and run on the driver's own connection (sqlite3 or asyncpg): rows come
-back as tuples converted by the selected columns' own result processors, without SQLAlchemy's per-execution work."""
+back as tuples converted by the selected columns' own result processors, without SQLAlchemy's per-execution work.
+The read-side counterpart of app.tracking.bulk.DriverStatement (writes bound through the bind processors)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class CompiledStatement:
         return converted
 
 
-class DriverStatement:
+class DriverQuery:
     """One SELECT, compiled on first use for each dialect it runs on."""
 
     def __init__(self, statement: Select[Any]) -> None:
