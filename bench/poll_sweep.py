@@ -480,9 +480,14 @@ class SeededCopies:
             async with engine.begin() as conn:
                 await conn.run_sync(metadata.create_all)
             merchant_id = await seed(engine, count, now)
-            if kind == "sqlite":
-                async with engine.connect() as conn:
+            async with engine.connect() as conn:
+                if kind == "sqlite":
                     await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                else:
+                    # Statistics, as autovacuum keeps them in service (copies made from this template carry them);
+                    # without them the claim's join to the orders was planned as a scan of every order, per claim.
+                    await conn.exec_driver_sql("ANALYZE")
+                    await conn.commit()
         finally:
             await engine.dispose()
         self.seeded[kind] = (template, merchant_id, time.perf_counter() - started)

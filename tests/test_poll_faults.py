@@ -110,6 +110,25 @@ async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None
     assert await claim_due(runtime.engine, now=clock.now, limit=20) == []
 
 
+async def test_a_dead_pollers_shipments_are_due_again_when_its_lease_runs_out(runtime, clock) -> None:
+    from app.tracking.claim import LEASE, claim_due
+
+    merchant_id, _ = await make_merchant(runtime.engine)
+    for serial in range(3):
+        number = make_number("DL", clock.now, serial)
+        await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, number, order_number=f"o{serial}")
+    clock.now += timedelta(minutes=1)
+    claimed = await claim_due(runtime.engine, now=clock.now, limit=10)
+    assert len(claimed) == 3
+    leased = await shipment_row(runtime.engine, claimed[0].id)
+    # The lease is its own column: the schedule stays as it was (and so does every index holding it).
+    assert leased.lease_until == clock.now + LEASE and leased.next_poll_at < clock.now
+    # The poller dies without writing: nobody takes them while leased, anyone may once the lease has run out.
+    assert await claim_due(runtime.engine, now=clock.now + LEASE - timedelta(seconds=1), limit=10) == []
+    again = await claim_due(runtime.engine, now=clock.now + LEASE, limit=10)
+    assert sorted(r.id for r in again) == sorted(r.id for r in claimed)
+
+
 async def test_slow_carrier_times_out_and_keeps_state(runtime, clock, sandbox_url) -> None:
     from carriers.http import make_client
 

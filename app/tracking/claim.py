@@ -1,7 +1,9 @@
 """Claiming due shipments under a lease, so any number of pollers share the work without overlap.
 
-A claim pushes `next_poll_at` ahead by the lease: a poller that dies mid-batch leaves its shipments
-due again when the lease runs out. PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED, then UPDATE … = ANY;
+A claim sets only `lease_until`, a column no index holds: PostgreSQL then rewrites the row in place (a HOT
+update) instead of adding an entry to each of the shipment's indexes, and SQLite touches no index page. The
+shipment stays in the due index, and the due query skips it while leased; a poller that dies mid-batch leaves its
+shipments due again when the lease runs out. PostgreSQL: SELECT … FOR UPDATE SKIP LOCKED inside the UPDATE;
 SQLite: one writer at a time under BEGIN IMMEDIATE.
 """
 
@@ -11,7 +13,7 @@ from collections import namedtuple
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import is_sqlite, writing
@@ -61,11 +63,14 @@ async def claim_due(engine: AsyncEngine, *, now: datetime, limit: int, lease: ti
     One UPDATE … WHERE id IN (due) RETURNING: on PostgreSQL joined to the orders in the same statement (a data-
     modifying CTE), on SQLite followed by one read of the orders (SQLite's RETURNING sees only the updated table).
     """
+    not_leased = or_(SH.lease_until.is_(None), SH.lease_until <= now)
     due = (
-        select(SH.id).where(SH.next_poll_at.is_not(None), SH.next_poll_at <= now).order_by(SH.next_poll_at).limit(limit)
+        select(SH.id)
+        .where(SH.next_poll_at.is_not(None), SH.next_poll_at <= now, not_leased)
+        .order_by(SH.next_poll_at)
+        .limit(limit)
     )
-    until = now + lease
-    lease_them = update(Shipment.__table__).values(next_poll_at=until, lease_until=until)
+    lease_them = update(Shipment.__table__).values(lease_until=now + lease)
     if not is_sqlite(engine):
         claimed = (
             lease_them.where(SH.id.in_(due.with_for_update(skip_locked=True).scalar_subquery()))
