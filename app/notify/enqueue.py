@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.db import insert_for
 from app.models import Merchant, Notification, Order
 from app.notify.rules import COALESCED, TRANSACTIONAL, load_switches
-from app.tracking.bulk import DriverStatements, unnest_insert
+from app.tracking.bulk import DriverStatements
 from app.tracking.idlist import ids_param, in_ids
 from notifications.phone import PhoneNumberError, to_e164
 
@@ -189,13 +189,7 @@ async def queue(conn: AsyncConnection, candidates: list[Candidate], now: datetim
             {"ids": ids_param(conn.dialect, superseded)},
         )
     if rows:
-        insert = _STATEMENTS.get(
-            conn.dialect,
-            "notification",
-            partial(_insert, conn),
-            ROW_COLUMNS,
-            arrays=partial(unnest_insert, Notification.__table__, ROW_COLUMNS, conflict=("dedupe_key",)),
-        )
+        insert = _STATEMENTS.get(conn.dialect, "notification", partial(_insert, conn), ROW_COLUMNS)
         await insert.executemany(conn, rows)
     return len(rows)
 

@@ -19,7 +19,7 @@ from app.db import insert_for, is_sqlite, writing
 from app.integrations import outbound
 from app.models import Shipment, TrackingEvent
 from app.notify import triggers
-from app.tracking.bulk import DriverStatements, unnest_insert, unnest_update
+from app.tracking.bulk import DriverStatements
 from app.tracking.cadence import backoff, next_poll
 from app.tracking.changes import StatusChange
 from app.tracking.idlist import ids_param, in_ids
@@ -56,7 +56,6 @@ EVENT_COLUMNS = (
     "action_required",
     "created_at",
 )
-EVENT_KEY = ("shipment_id", "fingerprint")  # the unique key a re-sent scan collides on
 
 
 @dataclass
@@ -281,22 +280,11 @@ async def _write(
     for row in (*ok_rows, *error_rows):
         shapes.setdefault(tuple(row), []).append(row)
     for keys, rows in shapes.items():
-        update_rows = _STATEMENTS.get(
-            conn.dialect,
-            ("shipment", keys),
-            partial(_shipment_update, keys),
-            arrays=partial(unnest_update, Shipment.__table__, "id", "b_id", keys),
-        )
+        update_rows = _STATEMENTS.get(conn.dialect, ("shipment", keys), partial(_shipment_update, keys))
         await update_rows.executemany(conn, rows)
     rows = [_event_row(seen, now) for seen in await _unstored(conn, events)]
     if rows:
-        insert = _STATEMENTS.get(
-            conn.dialect,
-            "events",
-            partial(_event_insert, conn),
-            EVENT_COLUMNS,
-            arrays=partial(unnest_insert, TrackingEvent.__table__, EVENT_COLUMNS, conflict=EVENT_KEY),
-        )
+        insert = _STATEMENTS.get(conn.dialect, "events", partial(_event_insert, conn), EVENT_COLUMNS)
         count = await insert.executemany(conn, rows)
         report.new_events = count if count >= 0 else len(rows)
     if changes:
@@ -313,4 +301,4 @@ def _shipment_update(keys: tuple[str, ...]) -> Any:
 
 def _event_insert(conn: AsyncConnection) -> Any:
     stmt = insert_for(conn, TrackingEvent.__table__)
-    return stmt.on_conflict_do_nothing(index_elements=EVENT_KEY)
+    return stmt.on_conflict_do_nothing(index_elements=["shipment_id", "fingerprint"])

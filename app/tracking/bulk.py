@@ -1,6 +1,5 @@
 """Executemany bound at the driver: a Core statement compiled once per dialect and column set, rows passed as tuples
-through the column types' own bind processors, so the stored values are exactly what Core would write. On
-PostgreSQL a statement may instead take the rows as one array per column, expanded by `unnest` in one execution."""
+through the column types' own bind processors, so the stored values are exactly what Core would write."""
 
 from __future__ import annotations
 
@@ -14,7 +13,6 @@ from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.schema import Table
 from sqlalchemy.types import TypeEngine
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -64,78 +62,11 @@ class DriverStatement:
         return int(result.rowcount)
 
 
-class ArrayStatement:
-    """PostgreSQL: every row of a batch in one execution, each column bound as one array that `unnest` expands.
-
-    The server runs the statement once instead of once per row (an executemany): for the poll's batches of
-    hundreds of rows, its own time per row fell by a quarter to a half."""
-
-    __slots__ = ("_columns", "names", "sql")
-
-    def __init__(self, sql: str, names: Sequence[str], types: Sequence[TypeEngine[Any]], dialect: Dialect) -> None:
-        self.sql = sql
-        self.names = tuple(names)
-        self._columns = tuple(
-            (name, bound_type.dialect_impl(dialect).bind_processor(dialect))
-            for name, bound_type in zip(names, types, strict=True)
-        )
-
-    def bind(self, rows: Sequence[Mapping[str, Any]]) -> tuple[list[Any], ...]:
-        """One list per column, values converted as Core would convert them."""
-        arrays: list[list[Any]] = []
-        for name, processor in self._columns:
-            values = [row[name] for row in rows]
-            arrays.append(values if processor is None else [processor(value) for value in values])
-        return tuple(arrays)
-
-    async def executemany(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int:
-        """Run once for all rows in the caller's transaction; the rows the server reports, -1 when it gives none."""
-        if not rows:
-            return 0
-        result = await conn.exec_driver_sql(self.sql, self.bind(rows))
-        return int(result.rowcount)
-
-
-def _unnest(table: Table, names: Sequence[str], dialect: Dialect, sources: Mapping[str, str]) -> tuple[str, str]:
-    """`unnest($1::type[], …) AS v(name, …)`, and its column list; `sources` maps a parameter name to the column
-    whose type it has (the key of an UPDATE is bound under another name than its column)."""
-    casts = []
-    for number, name in enumerate(names, start=1):
-        column = table.c[sources.get(name, name)]
-        casts.append(f"${number}::{column.type.compile(dialect=dialect)}[]")
-    return f"unnest({', '.join(casts)}) AS v({', '.join(names)})", ", ".join(names)
-
-
-def unnest_update(table: Table, key: str, key_param: str, names: Sequence[str], dialect: Dialect) -> ArrayStatement:
-    """UPDATE `table` SET each of `names` (one row per `key_param` value, matched to the column `key`) from arrays."""
-    values = [n for n in names if n != key_param]
-    source, _ = _unnest(table, [key_param, *values], dialect, {key_param: key})
-    assignments = ", ".join(f"{name} = v.{name}" for name in values)
-    sql = f"UPDATE {table.name} SET {assignments} FROM {source} WHERE {table.name}.{key} = v.{key_param}"
-    types = [table.c[key].type, *(table.c[name].type for name in values)]
-    return ArrayStatement(sql, [key_param, *values], types, dialect)
-
-
-def unnest_insert(table: Table, names: Sequence[str], dialect: Dialect, conflict: Sequence[str]) -> ArrayStatement:
-    """INSERT the rows into `table` from arrays, skipping any that collide on the unique columns `conflict`."""
-    source, columns = _unnest(table, names, dialect, {})
-    sql = (
-        f"INSERT INTO {table.name} ({columns}) SELECT {columns} FROM {source} "
-        f"ON CONFLICT ({', '.join(conflict)}) DO NOTHING"
-    )
-    return ArrayStatement(sql, names, [table.c[name].type for name in names], dialect)
-
-
-BulkStatement = DriverStatement | ArrayStatement
-
-
 class DriverStatements:
-    """Compiled statements by (dialect, key), built on first use: `key` names the statement and its column set.
-
-    `arrays`, when given, builds the PostgreSQL form that takes one array per column."""
+    """Compiled statements by (dialect, key), built on first use: `key` names the statement and its column set."""
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[type[Dialect], Hashable], BulkStatement] = {}
+        self._cache: dict[tuple[type[Dialect], Hashable], DriverStatement] = {}
 
     def get(
         self,
@@ -143,17 +74,11 @@ class DriverStatements:
         key: Hashable,
         build: Callable[[], ClauseElement],
         column_keys: Sequence[str] | None = None,
-        *,
-        arrays: Callable[[Dialect], ArrayStatement] | None = None,
-    ) -> BulkStatement:
+    ) -> DriverStatement:
         cache_key = (type(dialect), key)
         found = self._cache.get(cache_key)
         if found is None:
-            if arrays is not None and dialect.name == "postgresql":
-                found = arrays(dialect)
-            else:
-                found = DriverStatement(build(), dialect, column_keys)
-            self._cache[cache_key] = found
+            found = self._cache[cache_key] = DriverStatement(build(), dialect, column_keys)
         return found
 
 

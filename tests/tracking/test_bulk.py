@@ -1,5 +1,4 @@
-"""Driver-bound executemany, and PostgreSQL's one-array-per-column form, write exactly the values Core writes (times,
-dates, booleans, JSON, NULLs)."""
+"""Driver-bound executemany writes exactly the values Core writes (times, dates, booleans, JSON, NULLs)."""
 
 from __future__ import annotations
 
@@ -14,14 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.db import writing
-from app.tracking.bulk import (
-    ArrayStatement,
-    DriverStatement,
-    DriverStatements,
-    faster_processor,
-    unnest_insert,
-    unnest_update,
-)
+from app.tracking.bulk import DriverStatement, DriverStatements, faster_processor
 
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -97,49 +89,6 @@ async def test_update_by_key_stores_what_core_stores(engine: AsyncEngine, tables
         assert statements.get(conn.dialect, "change", lambda: change(by_core)) is statement  # compiled once
         await statement.executemany(conn, changes)
         assert await statement.executemany(conn, []) == 0
-    assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
-
-
-async def test_array_statements_store_what_core_stores(engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
-    """PostgreSQL binds a batch as one array per column; elsewhere the same call is a driver executemany."""
-    by_core, by_driver = tables
-    columns = ("id", "label", "at", "day", "flag", "doc")
-    more = [dict(row, id=row["id"] + 10) for row in ROWS]
-    changes = [
-        {"b_id": 1, "at": datetime(2026, 11, 23, 0, 0, 1, tzinfo=PARIS_WINTER), "day": None, "doc": None},
-        {"b_id": 12, "at": None, "day": date(2026, 12, 1), "doc": {"n": 2}},
-        {"b_id": 99, "at": None, "day": None, "doc": None},  # no such row: nothing changes
-    ]
-    statements = DriverStatements()
-    async with writing(engine) as conn:
-        postgres = conn.dialect.name == "postgresql"
-        await conn.execute(insert(by_core), ROWS + more)
-        insert_rows = statements.get(
-            conn.dialect,
-            "insert",
-            lambda: insert(by_driver).prefix_with("OR IGNORE") if not postgres else insert(by_driver),
-            columns,
-            arrays=lambda dialect: unnest_insert(by_driver, columns, dialect, conflict=("id",)),
-        )
-        assert isinstance(insert_rows, ArrayStatement) is postgres
-        assert await insert_rows.executemany(conn, ROWS) in (2, -1)
-        # A row already stored, and one repeated within the batch, are skipped; the rest are written.
-        inserted = await insert_rows.executemany(conn, [ROWS[0], more[0], more[0], more[1]])
-        assert inserted == 2 or (inserted == -1 and not postgres)
-
-        def change(table: Table) -> Any:
-            values = {k: bindparam(k) for k in ("at", "day", "doc")}
-            return update(table).where(table.c.id == bindparam("b_id")).values(values)
-
-        await conn.execute(change(by_core), changes[:2])
-        update_rows = statements.get(
-            conn.dialect,
-            "change",
-            lambda: change(by_driver),
-            arrays=lambda dialect: unnest_update(by_driver, "id", "b_id", ("b_id", "at", "day", "doc"), dialect),
-        )
-        assert await update_rows.executemany(conn, changes) in (2, -1)
-        assert await update_rows.executemany(conn, []) == 0
     assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
 
 
