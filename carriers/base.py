@@ -71,17 +71,28 @@ class CarrierAdapter:
         self._account_key = account.key  # a digest of the credentials: computed once, not per call
 
     async def track(self, numbers: Sequence[str]) -> list[TrackResult]:
+        """Results for `numbers`, fetched in batches. A batch refused by the rate limit becomes `rate_limited`
+        results (with the wait) while the batches fetched are kept; when no batch was fetched at all, the rate
+        limit is raised as the call's error."""
         size = self.batch_size
         batches = [list(numbers[i : i + size]) for i in range(0, len(numbers), size)]
         pending = iter(batches)
         results: list[TrackResult] = []
+        limited: list[CarrierRateLimited] = []
 
         async def worker() -> None:
             # A few workers pulling batches, not a task per batch: 500 one-number calls make 16 tasks, not 500.
             for batch in pending:
-                results.extend(await self._track_guarded(batch))
+                try:
+                    results.extend(await self._track_guarded(batch))
+                except CarrierRateLimited as exc:
+                    limited.append(exc)
+                    kind, wait = ErrorKind.RATE_LIMITED, exc.retry_after
+                    results.extend(TrackResult.failed(n, kind, str(exc), retry_after=wait) for n in batch)
 
         await asyncio.gather(*(worker() for _ in range(min(self.max_concurrency, len(batches)))))
+        if limited and len(limited) == len(batches):
+            raise limited[0]
         return results
 
     async def _track_guarded(self, batch: list[str]) -> list[TrackResult]:
@@ -98,11 +109,16 @@ class CarrierAdapter:
         return shared_buckets.get(f"{self._account_key}:{name}", *(self.rate_limit or UNLIMITED))
 
     async def throttle(self, name: str = "track") -> None:
-        """Wait for this account's rate-limit token; fail fast while a long pause (quota, Retry-After) runs."""
+        """Wait for this account's rate-limit token; fail fast when the wait would be long: a pause (quota,
+        Retry-After) runs, or so many calls queue ahead that this one's turn is over `MAX_THROTTLE_WAIT` away (at
+        DHL's 1 call/s a chunk of 500 shipments would otherwise outlast its claim's lease)."""
         bucket = self._bucket(name)
-        remaining = bucket.blocked_for()
-        if remaining > MAX_THROTTLE_WAIT:
+        if bucket.blocked_for() > MAX_THROTTLE_WAIT:
+            remaining = bucket.blocked_for()
             raise CarrierRateLimited(f"{self.code} calls paused for {remaining:.0f}s", retry_after=remaining)
+        wait = bucket.expected_wait()
+        if wait > MAX_THROTTLE_WAIT:
+            raise CarrierRateLimited(f"{self.code} call limit reached for the next {wait:.0f}s", retry_after=wait)
         await bucket.acquire()
 
     def pause(self, seconds: float, name: str = "track") -> None:

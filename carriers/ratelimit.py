@@ -27,6 +27,7 @@ class TokenBucket:
         self._sleep = sleep
         self._stamp = clock()
         self._lock = asyncio.Lock()
+        self._queued = 0  # callers waiting in `acquire`
         self.blocked_until = 0.0
 
     def _refill(self) -> None:
@@ -42,11 +43,21 @@ class TokenBucket:
         return True
 
     async def acquire(self) -> None:
-        async with self._lock:
-            while not self.try_acquire():
-                self._refill()
-                wait = max(self.blocked_until - self._clock(), (1 - self._tokens) / self.rate, 0.001)
-                await self._sleep(wait)  # type: ignore[misc]
+        self._queued += 1
+        try:
+            async with self._lock:
+                while not self.try_acquire():
+                    self._refill()
+                    wait = max(self.blocked_until - self._clock(), (1 - self._tokens) / self.rate, 0.001)
+                    await self._sleep(wait)  # type: ignore[misc]
+        finally:
+            self._queued -= 1
+
+    def expected_wait(self) -> float:
+        """Seconds a caller arriving now would wait for its token: the pause, or its turn behind those queued."""
+        self._refill()
+        behind = (self._queued + 1 - self._tokens) / self.rate
+        return max(self.blocked_for(), behind, 0.0)
 
     def blocked_for(self) -> float:
         """Seconds left in the current pause (0 when none)."""

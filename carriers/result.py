@@ -147,11 +147,14 @@ class TrackResult:
     error: ErrorKind | None = None
     error_message: str = ""
     unknown_codes: list[str] = field(default_factory=list)
+    retry_after: float | None = None  # a rate-limited result: seconds before asking again, when known
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
     @classmethod
-    def failed(cls, tracking_number: str, kind: ErrorKind, message: str) -> TrackResult:
-        return cls(tracking_number=tracking_number, error=kind, error_message=message[:500])
+    def failed(
+        cls, tracking_number: str, kind: ErrorKind, message: str, retry_after: float | None = None
+    ) -> TrackResult:
+        return cls(tracking_number=tracking_number, error=kind, error_message=message[:500], retry_after=retry_after)

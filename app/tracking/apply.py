@@ -174,7 +174,7 @@ def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float
         "b_id": ship.id,
         "poll_failures": failures,
         "last_error": f"{result.error}: {result.error_message}"[:500],
-        "next_poll_at": backoff(failures, now=now, retry_after=retry_after),
+        "next_poll_at": backoff(failures, now=now, retry_after=result.retry_after or retry_after),
         "lease_until": None,
         "not_found_since": ship.not_found_since,
         "status": ship.status,
