@@ -95,14 +95,19 @@ async def test_wrong_api_key_is_an_auth_error_not_a_crash(runtime, clock) -> Non
     assert row.status == "pending" and "refused the API key" in row.last_error
 
 
-async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None:
-    from app.tracking.claim import claim_due
-
+async def due_shipments(runtime, clock, count: int) -> None:
+    """`count` new shipments of one shop, then a minute later: all due."""
     merchant_id, _ = await make_merchant(runtime.engine)
-    for serial in range(30):
+    for serial in range(count):
         number = make_number("DL", clock.now, serial)
         await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, number, order_number=f"o{serial}")
     clock.now += timedelta(minutes=1)
+
+
+async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None:
+    from app.tracking.claim import claim_due
+
+    await due_shipments(runtime, clock, 30)
     first = await claim_due(runtime.engine, now=clock.now, limit=20)
     second = await claim_due(runtime.engine, now=clock.now, limit=20)
     assert len(first) == 20 and len(second) == 10
@@ -113,11 +118,7 @@ async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None
 async def test_a_dead_pollers_shipments_are_due_again_when_its_lease_runs_out(runtime, clock) -> None:
     from app.tracking.claim import LEASE, claim_due
 
-    merchant_id, _ = await make_merchant(runtime.engine)
-    for serial in range(3):
-        number = make_number("DL", clock.now, serial)
-        await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, number, order_number=f"o{serial}")
-    clock.now += timedelta(minutes=1)
+    await due_shipments(runtime, clock, 3)
     claimed = await claim_due(runtime.engine, now=clock.now, limit=10)
     assert len(claimed) == 3
     leased = await shipment_row(runtime.engine, claimed[0].id)
