@@ -113,12 +113,10 @@ class CarrierAdapter:
         Retry-After) runs, or so many calls queue ahead that this one's turn is over `MAX_THROTTLE_WAIT` away (at
         DHL's 1 call/s a chunk of 500 shipments would otherwise outlast its claim's lease)."""
         bucket = self._bucket(name)
-        if bucket.blocked_for() > MAX_THROTTLE_WAIT:
-            remaining = bucket.blocked_for()
-            raise CarrierRateLimited(f"{self.code} calls paused for {remaining:.0f}s", retry_after=remaining)
         wait = bucket.expected_wait()
         if wait > MAX_THROTTLE_WAIT:
-            raise CarrierRateLimited(f"{self.code} call limit reached for the next {wait:.0f}s", retry_after=wait)
+            why = "paused" if bucket.blocked_for() >= wait else "at their rate limit"
+            raise CarrierRateLimited(f"{self.code} calls {why} for {wait:.0f}s", retry_after=wait)
         await bucket.acquire()
 
     def pause(self, seconds: float, name: str = "track") -> None:
