@@ -15,10 +15,11 @@ from app.i18n import SUPPORTED
 from app.recommend import Recommended
 from app.security.tokens import derive_token
 from app.web.branding import branding
+from app.web.formatting import when_text
 from app.web.page_estimate import Estimate, is_late
 from app.web.pages_data import TrackingData
 from app.web.progress import ACTIONS, EVENT_LABELS, first_name, mask_postal, progress
-from app.web.templating import page_gettext, when_text
+from app.web.templating import page_gettext
 from carriers.registry import display_name
 from carriers.status import Status
 from notifications.copy import N_, STATUS_LABELS

@@ -15,18 +15,16 @@ from starlette.routing import BaseRoute, Route
 from app.db import reading
 from app.i18n import from_accept_language, pick
 from app.models import Product
-from app.recommend import Recommended, recommendations
-from app.web.page_cache import CachedPage, CachedRecommendations, cache_for, memo_for, recommendations_cache_for
+from app.web.page_cache import CachedPage, cache_for, memo_for
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
-from app.web.page_reads import page_reads
+from app.web.page_recommendations import order_recommendations
 from app.web.page_watch import shop_generation
 from app.web.pages_data import TrackingData, by_token, page_version
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
-RECOMMENDED = 4
 
 
 def choose_locale(request: Request, *preferred: str | None) -> str:
@@ -70,32 +68,6 @@ async def render_tracking(
     context.update({"lang_param": request.query_params.get("lang", ""), **(extra or {})})
     html = render_html("pages/tracking.html", context, locale=locale, quick_gettext=True)
     return html, tuple(r.product_id for r in recommended)
-
-
-async def order_recommendations(request: Request, data: TrackingData) -> list[Recommended]:
-    """What the shop recommends with the order's basket (its product ids): the rules and bought-together counts
-    depend on the products, not on which order holds them, so orders with the same basket share one look-up. Kept
-    until the shop's catalogue or settings change in this process (or a few minutes pass, for changes made elsewhere
-    and for bought-together counts)."""
-    engine = request.app.state.runtime.engine
-    merchant = data.merchant
-    basket = frozenset(item.product_id for item in data.items if item.product_id)
-    cache = recommendations_cache_for(request.app.state)
-    key = (merchant.id, basket, shop_generation(engine).value)
-    found = cache.get(key)
-    if found is None:
-        async with page_reads(engine) as conn:
-            picked = await recommendations(
-                conn,
-                merchant_id=merchant.id,
-                order_id=data.order.id,
-                limit=RECOMMENDED,
-                in_order=set(basket),
-                merchant=merchant,
-            )
-        found = CachedRecommendations(tuple(picked))
-        cache.put(key, found)
-    return list(found.products)
 
 
 def html_response(request: Request, html: str, status_code: int = 200) -> Response:

@@ -9,7 +9,7 @@ import pytest
 
 from app.db import reading
 from app.recommend import recommendations
-from app.web import public
+from app.web import page_recommendations
 from tests.page.conftest import Shop, at_state
 
 
@@ -21,13 +21,13 @@ async def test_orders_with_the_same_basket_share_one_lookup(
     runtime, clock, shop: Shop, client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     looked_up: list[set[str] | None] = []
-    real = public.recommendations
+    real = page_recommendations.recommendations
 
     async def counted(conn, **kw):  # type: ignore[no-untyped-def]
         looked_up.append(kw.get("in_order"))
         return await real(conn, **kw)
 
-    monkeypatch.setattr(public, "recommendations", counted)
+    monkeypatch.setattr(page_recommendations, "recommendations", counted)
     first = await at_state(runtime, clock, shop, "in_transit", order="2001", serial=1, products=("vase",))
     second = await at_state(runtime, clock, shop, "in_transit", order="2002", serial=2, products=("vase",))
     other = await at_state(runtime, clock, shop, "in_transit", order="2003", serial=3, products=("mug",))

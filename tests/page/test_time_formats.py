@@ -10,7 +10,7 @@ import pytest
 from babel.dates import format_datetime
 
 from app.i18n import SUPPORTED, babel_locale
-from app.web.templating import when_text
+from app.web.formatting import when_text
 
 ZONES = ["UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Adelaide"]
 # around a DST change in Paris and New York, midnight, noon, and odd seconds
