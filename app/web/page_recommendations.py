@@ -1,12 +1,13 @@
-"""The products a tracking page recommends with its order, shared by orders with the same basket and kept until the
-shop's catalogue or settings change."""
+"""The products a tracking page recommends with its order, assembled from per-product parts (catalogue row, rules
+met, orders holding it) kept in memory until the shop's catalogue or settings change."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 
-from app.recommend import Recommended, recommendations
-from app.web.page_cache import CachedRecommendations, recommendations_cache_for
+from app.recommend import Recommended
+from app.recommend.cache import parts_cache_for
+from app.recommend.parts import assemble
 from app.web.page_reads import page_reads
 from app.web.page_watch import shop_generation
 from app.web.pages_data import TrackingData
@@ -15,26 +16,23 @@ RECOMMENDED = 4
 
 
 async def order_recommendations(request: Request, data: TrackingData) -> list[Recommended]:
-    """What the shop recommends with the order's basket (its product ids): the rules and bought-together counts
-    depend on the products, not on which order holds them, so orders with the same basket share one look-up. Kept
-    until the shop's catalogue or settings change in this process (or a few minutes pass, for changes made elsewhere
-    and for bought-together counts)."""
-    engine = request.app.state.runtime.engine
+    """What the shop recommends with the order's basket (its product ids), the same list as
+    `app.recommend.recommendations`: put together in memory from what each product contributes, so a basket never
+    seen before costs nothing once its products have been seen. Products not seen yet are read in one batch. Parts
+    are kept until the shop's catalogue or settings change in this process (or a few minutes pass, for changes
+    made elsewhere and for bought-together counts)."""
     merchant = data.merchant
+    if not merchant.recommendations_enabled:
+        return []
+    engine = request.app.state.runtime.engine
     basket = frozenset(item.product_id for item in data.items if item.product_id)
-    cache = recommendations_cache_for(request.app.state)
-    key = (merchant.id, basket, shop_generation(engine).value)
-    found = cache.get(key)
-    if found is None:
-        async with page_reads(engine) as conn:
-            picked = await recommendations(
-                conn,
-                merchant_id=merchant.id,
-                order_id=data.order.id,
-                limit=RECOMMENDED,
-                in_order=set(basket),
-                merchant=merchant,
-            )
-        found = CachedRecommendations(tuple(picked))
-        cache.put(key, found)
-    return list(found.products)
+    cache = parts_cache_for(request.app.state)
+    parts = cache.shop(merchant.id, shop_generation(engine).value)
+    bought_together = bool(merchant.bought_together_enabled)
+    found = parts.pick(basket, data.order.id, RECOMMENDED, bought_together)
+    if isinstance(found, list):
+        return found
+    async with page_reads(engine) as conn:
+        picked = await assemble(parts, conn, basket, data.order.id, RECOMMENDED, bought_together)
+    cache.settle(merchant.id)
+    return picked
