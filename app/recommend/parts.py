@@ -3,6 +3,7 @@ read in one batch per kind for the products not known yet, and a basket's list a
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -61,7 +62,8 @@ class Holding:
 
     orders: dict[int, tuple[str, ...]]
     head: dict[str, int]
-    last: int | None  # the extra (RECENT_ORDERS + 1)th order, when there is one
+    last: int | None  # the extra (RECENT_ORDERS + 1)th order, when there is one (else `orders` is every order)
+    ranking: tuple[str, ...]  # the products of `head`, most orders first, then by id
 
 
 @dataclass(slots=True)
@@ -171,8 +173,7 @@ class ShopParts:
         lacking = [p for p in basket if known[p].holding is None]
         if lacking:
             return Need("holding", tuple(sorted(lacking)))
-        counts = self._bought_together(basket, order_id, [part.holding for part in parts])  # type: ignore[misc]
-        ranked = [p for p, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:RANKED]]
+        ranked = _bought_together(basket, order_id, [part.holding for part in parts])  # type: ignore[misc]
         unknown = [p for p in ranked if p not in self.by_external]
         if unknown:
             return Need("rows", tuple(unknown))
@@ -182,29 +183,6 @@ class ShopParts:
                 picked.append(found.as_bought)
                 exclude.add(found.id)
         return picked[:limit]
-
-    @staticmethod
-    def _bought_together(basket: frozenset[str], order_id: int, holdings: list[Holding]) -> dict[str, int]:
-        """In how many of the RECENT_ORDERS latest other orders sharing a basket product each other product is.
-        Those orders are all among the products' own latest RECENT_ORDERS + 1, so the parts answer exactly."""
-        if len(holdings) == 1:
-            held = holdings[0]
-            counts = dict(held.head)
-            own = held.orders.get(order_id)
-            if own is not None and order_id != held.last:  # the page's order is in the window: the next one is
-                for product in own:
-                    counts[product] -= 1
-                if held.last is not None:
-                    for product in held.orders[held.last]:
-                        counts[product] = counts.get(product, 0) + 1
-        else:
-            union: dict[int, tuple[str, ...]] = {}
-            for held in holdings:
-                union.update(held.orders)
-            union.pop(order_id, None)
-            window = sorted(union, reverse=True)[:RECENT_ORDERS] if len(union) > RECENT_ORDERS else union
-            counts = Counter(chain.from_iterable(union[o] for o in window))
-        return {p: n for p, n in counts.items() if n > 0 and p not in basket}
 
     async def load(self, conn: Any, need: Need) -> None:
         """Read what `need` names, one statement per kind, for all its products at once."""
@@ -246,6 +224,8 @@ class ShopParts:
                 target = self._row(rule)
                 met[(rule.when_kind, rule.when_value)].append((rule.position, rule.rule_id, target.id))
         for key in keys:
+            if key in self.products:  # read meanwhile for another page
+                continue
             row = found.get(key)
             if row is None:
                 self.by_external.setdefault(key, None)
@@ -258,17 +238,76 @@ class ShopParts:
     async def _load_holding(self, conn: Any, keys: list[str]) -> None:
         orders: dict[str, dict[int, set[str]]] = {key: {} for key in keys}
         params = {"merchant_id": self.merchant_id, "keys": keys, "window": RECENT_ORDERS + 1}
+        names: dict[str, str] = {}  # one string per product id, shared by every order holding it
         for key, order_id, product in await conn.execute(_HOLDING, params):
-            orders[key].setdefault(order_id, set()).add(product)
+            orders[key].setdefault(order_id, set()).add(names.setdefault(product, product))
         for key in keys:
             held = {order_id: tuple(sorted(products)) for order_id, products in orders[key].items()}  # newest first
             ids = list(held)
             last = ids[RECENT_ORDERS] if len(ids) > RECENT_ORDERS else None
-            head = Counter(chain.from_iterable(held[o] for o in ids[:RECENT_ORDERS]))
+            head = dict(Counter(chain.from_iterable(map(held.__getitem__, ids[:RECENT_ORDERS]))))
+            ranking = tuple(p for _, p in sorted((-n, p) for p, n in head.items()))
             part = self.products.get(key)
-            if part is not None:
-                part.holding = Holding(held, dict(head), last)
+            if part is not None and part.holding is None:
+                part.holding = Holding(held, head, last, ranking)
                 self.weight += 1 + len(held)
+
+
+def _bought_together(basket: frozenset[str], order_id: int, holdings: list[Holding]) -> list[str]:
+    """The RANKED products found in most of the RECENT_ORDERS latest orders other than `order_id` that hold a basket
+    product (then by id), basket products left out. Those orders are all among the basket products' own latest
+    RECENT_ORDERS + 1 orders, so the parts answer exactly."""
+    if len(holdings) == 1:
+        held = holdings[0]
+        own = held.orders.get(order_id) if order_id != held.last else None
+        if own is None:  # the window is the product's first RECENT_ORDERS orders: ranked already
+            return _first(held.ranking, basket)
+        head = held.head
+        changed = {p: head[p] - 1 for p in own}  # the page's order leaves the window, the next one comes in
+        if held.last is not None:
+            for p in held.orders[held.last]:
+                changed[p] = changed.get(p, head.get(p, 0)) + 1
+        # products whose count did not change keep their order: only the first few can still place
+        unchanged = held.ranking[: RANKED + len(changed) + len(basket)]
+        counts = {p: changed[p] if p in changed else head[p] for p in chain(unchanged, changed)}
+        return _top(counts, basket)
+    orders = [held.orders for held in holdings]
+    if all(held.last is None for held in holdings):  # every order of these products is known
+        seen = set(orders[0])
+        seen.update(*orders[1:])
+        if len(seen) - (order_id in seen) <= RECENT_ORDERS:  # the window is all of them: add up the counts
+            counts = Counter(holdings[0].head)
+            for at in range(1, len(orders)):
+                before = set().union(*orders[:at])
+                for again in orders[at].keys() & before:  # an order holding two basket products counts once
+                    counts.subtract(orders[at][again])
+                counts.update(holdings[at].head)
+            if order_id in seen:
+                counts.subtract(next(o[order_id] for o in orders if order_id in o))
+            return _top(counts, basket)
+    union: dict[int, tuple[str, ...]] = {}
+    for held in orders:
+        union.update(held)
+    union.pop(order_id, None)
+    window = sorted(union, reverse=True)[:RECENT_ORDERS] if len(union) > RECENT_ORDERS else union
+    return _top(Counter(chain.from_iterable(map(union.__getitem__, window))), basket)
+
+
+def _first(ranking: tuple[str, ...], basket: frozenset[str]) -> list[str]:
+    if basket.isdisjoint(ranking[: RANKED + len(basket)]):
+        return list(ranking[:RANKED])
+    return [p for p in ranking[: RANKED + len(basket)] if p not in basket][:RANKED]
+
+
+def _top(counts: dict[str, int], basket: frozenset[str]) -> list[str]:
+    """The RANKED products with the highest counts above zero, then by id, basket products left out."""
+    for p in basket:
+        counts.pop(p, None)
+    cutoff = 1
+    if len(counts) > RANKED:
+        cutoff = max(cutoff, heapq.nlargest(RANKED, counts.values())[-1])
+    best = sorted((-n, p) for p, n in counts.items() if n >= cutoff)
+    return [p for _, p in best[:RANKED]]
 
 
 async def assemble(
