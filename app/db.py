@@ -112,7 +112,9 @@ def sync_reader(engine: AsyncEngine) -> Engine | None:
 
     @event.listens_for(reader, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.connection.driver_connection.execute("BEGIN")  # straight to sqlite3: this runs for every read block
+        driver = conn.connection.driver_connection
+        if not driver.in_transaction:  # a block that read through `rows` first has begun already
+            driver.execute("BEGIN")  # straight to sqlite3
 
     _sync_readers[engine] = reader
     weakref.finalize(engine, reader.dispose)

@@ -20,6 +20,7 @@ from jinja2.nodes import EvalContext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
+from app.web.fragment_cache import FragmentCache
 from notifications.sms_text import GSM7_SINGLE, fit
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -62,7 +63,7 @@ def environment(locale: str = "en") -> Environment:
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        extensions=["jinja2.ext.i18n", FragmentCache],
         trim_blocks=True,
         lstrip_blocks=True,
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 
 HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
@@ -114,3 +116,37 @@ def branding(merchant: Any) -> dict[str, Any]:
         "return_policy_url": safe_url(merchant.return_policy_url),
         "announcement": merchant.announcement,
     }
+
+
+# what `branding` reads of a shop's row
+_BRANDING_FIELDS = (
+    "name",
+    "slug",
+    "logo_url",
+    "website_url",
+    "primary_color",
+    "accent_color",
+    "font",
+    "support_email",
+    "support_phone",
+    "support_url",
+    "support_chat_url",
+    "return_policy_url",
+    "announcement",
+)
+
+
+def page_branding(merchant: Any) -> SimpleNamespace:
+    """`branding(merchant)` as attributes (the pages read ~40 of them), computed once per distinct set of values;
+    its `key` (those values) names the shop's look in cached page fragments. Read from the row each time, so a
+    change made anywhere shows on the next page built."""
+    links = merchant.header_links
+    key = (*(getattr(merchant, name) for name in _BRANDING_FIELDS), json.dumps(links) if links else "")
+    return _branding_of(key)
+
+
+@lru_cache(maxsize=256)
+def _branding_of(key: tuple[Any, ...]) -> SimpleNamespace:
+    *values, links = key
+    row = SimpleNamespace(**dict(zip(_BRANDING_FIELDS, values, strict=True)), header_links=json.loads(links or "[]"))
+    return SimpleNamespace(**branding(row), key=key)

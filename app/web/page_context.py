@@ -3,9 +3,7 @@ the order's other shipments, requests, feedback and SMS settings, with personal 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,7 +12,7 @@ from markupsafe import Markup, escape
 from app.i18n import SUPPORTED
 from app.recommend import Recommended
 from app.security.tokens import derive_token
-from app.web.branding import branding
+from app.web.branding import page_branding
 from app.web.formatting import when_text
 from app.web.page_estimate import Estimate, is_late
 from app.web.pages_data import TrackingData
@@ -40,18 +38,6 @@ STATE_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class TimelineEvent:
-    """A scan as the page shows it, worded and timed in the shopper's language and zone before rendering."""
-
-    occurred_at: Any
-    iso: Markup  # the <time datetime=…> value
-    at: Markup  # when, in the shopper's language and zone
-    what: Markup | str  # the plain words, translated; the carrier's own text where there are none
-    detail: str  # the carrier's own text under the plain words
-    location: str
-
-
 def zone_named(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name or "UTC")
@@ -59,23 +45,42 @@ def zone_named(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> list[TimelineEvent]:
+# A parcel's scans are the page's longest loop (~20 rows), so its rows are built here, every value escaped, instead of
+# in the template's loop: ~2 µs a row against ~7 µs there, plus the per-row object the template read. The markup is
+# what templates/pages/tracking.html's timeline held (its golden snapshots check it).
+_ROW = (
+    '      <li class="{}">\n        <time datetime="{}">{}</time>\n'
+    '        <span class="what">{}</span>\n{}{}      </li>\n'
+)
+
+
+def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> list[Markup]:
+    """The timeline's rows, newest first: each scan worded in the shopper's language (the carrier's own text under
+    the plain words, or alone where there are none), at the shopper's local time."""
     translate = page_gettext(locale)
-    shown = []
+    rows = []
+    first = "latest"
     for e in events:
         label = EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, "")
         moment = e.occurred_at
-        shown.append(
-            TimelineEvent(
-                moment,
-                Markup(moment.isoformat()),  # digits, '-', ':', '+' and 'T' only
-                escape(when_text(moment, locale, zone)),
-                translate(label) if label else e.description,
-                e.description if label else "",
-                e.location,
+        if label:
+            what, detail = translate(label), e.description
+        else:
+            what, detail = escape(e.description), ""
+        rows.append(
+            Markup(
+                _ROW.format(
+                    first,
+                    moment.isoformat(),  # digits, '-', ':', '+' and 'T' only
+                    escape(when_text(moment, locale, zone)),
+                    what,
+                    f'<span class="carrier-text">{escape(detail)}</span>' if detail else "",
+                    f'<span class="where">{escape(e.location)}</span>' if e.location else "",
+                )
             )
         )
-    return shown
+        first = ""
+    return rows
 
 
 def can_request_change(data: TrackingData) -> bool:
@@ -103,7 +108,7 @@ def tracking_context(
     status = Status(ship.status)
     latest_location = data.events[0].location if data.events else ""
     context: dict[str, Any] = {
-        "shop": SimpleNamespace(**branding(merchant)),  # attributes: the template reads ~40 of them per page
+        "shop": page_branding(merchant),
         "limited": limited,
         "token": token,
         "status": status.value,

@@ -16,32 +16,41 @@ from app.web.driver_queries import DriverQuery
 
 
 class SyncReads:
-    """The `await conn.execute(statement)` of an AsyncConnection over a synchronous engine's connection, checked
-    out on the first `execute` (then one snapshot until `close`): each statement runs at once, in the event loop."""
+    """The `await conn.execute(statement)` of an AsyncConnection over a synchronous engine's pooled sqlite3
+    connection, checked out and begun on first use (one snapshot until `close`): each statement runs at once, in the
+    event loop. `rows` goes straight to sqlite3; a SQLAlchemy Connection is wrapped around the same sqlite3
+    connection only when a block uses `execute` (its checkout, begin and close cost ~50 µs, a raw block ~12 µs)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
+        self.raw: Any = None  # the pool's proxy of one sqlite3 connection
         self.conn: Connection | None = None
+
+    def _driver(self) -> Any:
+        if self.raw is None:
+            self.raw = self.engine.raw_connection()
+            self.raw.driver_connection.execute("BEGIN")  # the block's snapshot starts at its first read
+        return self.raw.driver_connection
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         if self.conn is None:
-            self.conn = self.engine.connect()
+            self._driver()
+            self.conn = Connection(self.engine, connection=self.raw)  # joins the open BEGIN (see db.sync_reader)
         return self.conn.execute(statement, parameters)
 
     async def rows(self, statement: DriverQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
-        if self.conn is None:
-            self.conn = self.engine.connect()
-        if not self.conn.in_transaction():
-            self.conn.begin()  # the reader's BEGIN: every statement of the block reads one snapshot
+        driver = self._driver()
         compiled = statement.compiled(self.dialect)
-        driver = self.conn.connection.driver_connection
         return compiled.convert(driver.execute(compiled.sql, compiled.arguments(parameters)).fetchall())
 
     def close(self) -> None:
-        if self.conn is not None:
-            self.conn.close()
-            self.conn = None
+        conn, raw = self.conn, self.raw
+        self.conn = self.raw = None
+        if conn is not None:
+            conn.close()  # rolls back and returns the sqlite3 connection to the pool
+        elif raw is not None:
+            raw.close()  # the pool's reset-on-return rolls the read transaction back
 
 
 class LazyReads:

@@ -89,31 +89,38 @@ _ON_DRIVER = {
 
 
 async def by_token(engine: AsyncEngine, token: str) -> TrackingData | None:
-    """The page's data in a few short statements: the order's shipments (this one found by its token's hash) with
+    """The page's data in a few short statements (see `by_token_on`), in a read block of its own."""
+    if not looks_like_token(token):
+        return None
+    async with page_reads(engine) as conn:
+        return await by_token_on(conn, token)
+
+
+async def by_token_on(conn: Any, token: str) -> TrackingData | None:
+    """The page's data on a page_reads connection: the order's shipments (this one found by its token's hash) with
     the order and the shop (read every time: a branding change shows on the next view), its items, this shipment's
     events, the shopper's requests, and feedback once delivered."""
     if not looks_like_token(token):
         return None
     digest = token_hash(token)
-    async with page_reads(engine) as conn:
-        rows = await conn.rows(_ON_DRIVER["shipments"], {"digest": digest})
-        shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
-        at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
-        if at is None:
-            return None
-        shipment = shipments[at]
-        order = OrderRow._make(rows[at][_ORDER_AT:_MERCHANT_AT])
-        merchant = MerchantRow._make(rows[at][_MERCHANT_AT:])
-        siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == shipment.merchant_id]
-        keys = {"order_id": order.id, "merchant_id": shipment.merchant_id, "shipment_id": shipment.id}
-        items = [ItemRow._make(r) for r in await conn.rows(_ON_DRIVER["items"], keys)]
-        events = [EventRow._make(r) for r in await conn.rows(_ON_DRIVER["events"], keys)]
-        requests = [RequestRow._make(r) for r in await conn.rows(_ON_DRIVER["requests"], keys)]
-        feedback = None
-        if shipment.status == "delivered":
-            found = await conn.rows(_ON_DRIVER["feedback"], keys)
-            feedback = FeedbackRow._make(found[0]) if found else None
-        return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
+    rows = await conn.rows(_ON_DRIVER["shipments"], {"digest": digest})
+    shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
+    at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
+    if at is None:
+        return None
+    shipment = shipments[at]
+    order = OrderRow._make(rows[at][_ORDER_AT:_MERCHANT_AT])
+    merchant = MerchantRow._make(rows[at][_MERCHANT_AT:])
+    siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == shipment.merchant_id]
+    keys = {"order_id": order.id, "merchant_id": shipment.merchant_id, "shipment_id": shipment.id}
+    items = [ItemRow._make(r) for r in await conn.rows(_ON_DRIVER["items"], keys)]
+    events = [EventRow._make(r) for r in await conn.rows(_ON_DRIVER["events"], keys)]
+    requests = [RequestRow._make(r) for r in await conn.rows(_ON_DRIVER["requests"], keys)]
+    feedback = None
+    if shipment.status == "delivered":
+        found = await conn.rows(_ON_DRIVER["feedback"], keys)
+        feedback = FeedbackRow._make(found[0]) if found else None
+    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
 
 
 async def _gather(
@@ -173,7 +180,14 @@ async def page_version(engine: AsyncEngine, token: str) -> PageVersion | None:
     if not looks_like_token(token):
         return None
     async with page_reads(engine) as conn:
-        found = await conn.rows(_VERSION_ON_DRIVER, {"digest": token_hash(token)})
+        return await page_version_on(conn, token)
+
+
+async def page_version_on(conn: Any, token: str) -> PageVersion | None:
+    """The page's version on a page_reads connection (one indexed statement)."""
+    if not looks_like_token(token):
+        return None
+    found = await conn.rows(_VERSION_ON_DRIVER, {"digest": token_hash(token)})
     if not found:
         return None
     row = found[0]

@@ -19,9 +19,10 @@ from app.web.page_cache import CachedPage, cache_for, memo_for
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
+from app.web.page_reads import page_reads
 from app.web.page_recommendations import order_recommendations
 from app.web.page_watch import shop_generation
-from app.web.pages_data import TrackingData, by_token, page_version
+from app.web.pages_data import TrackingData, by_token, by_token_on, page_version, page_version_on
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
@@ -78,17 +79,18 @@ def html_response(request: Request, html: str, status_code: int = 200) -> Respon
 async def tracking_page(request: Request) -> Response:
     token = request.path_params["token"]
     rt = request.app.state.runtime
-    version = await memo_for(request.app.state).load(token, lambda: page_version(rt.engine, token))
-    if version is None:
-        return not_found(request)
-    request.scope["frame_ancestors"] = version.frame_ancestors
-    locale = choose_locale(request, version.order_locale, version.shop_locale)
-    cache = cache_for(request.app.state)
-    shop_changes = shop_generation(rt.engine).value  # a branding or catalogue change renders the page afresh
-    key = (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
-    entry = cache.get(key)
+    async with page_reads(rt.engine) as reads:  # one read block (no checkout at all when both are in memory)
+        version = await memo_for(request.app.state).load(token, lambda: page_version_on(reads, token))
+        if version is None:
+            return not_found(request)
+        request.scope["frame_ancestors"] = version.frame_ancestors
+        locale = choose_locale(request, version.order_locale, version.shop_locale)
+        cache = cache_for(request.app.state)
+        shop_changes = shop_generation(rt.engine).value  # a branding or catalogue change renders the page afresh
+        key = (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
+        entry = cache.get(key)
+        data = None if entry is not None else await by_token_on(reads, token)
     if entry is None:
-        data = await by_token(rt.engine, token)
         if data is None:
             return not_found(request)
         html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})

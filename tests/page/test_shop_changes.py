@@ -108,3 +108,28 @@ async def test_postgres_reads_check_out_a_connection_only_when_they_read(runtime
         assert await conn.rows(DriverQuery(select(M.c.id)), {}) == [(shop.merchant_id,)]  # the same connection
         assert pool.checkedout() == before + 1
     assert pool.checkedout() == before
+
+
+async def test_branding_changed_elsewhere_shows_on_the_next_first_view(runtime, clock, shop: Shop, client) -> None:
+    """The header and help fragments are kept per branding values, not per process: a change committed by another
+    process (its own engine, so this one's shop generation does not move) shows on the next page built."""
+    first = await at_state(runtime, clock, shop, "in_transit", order="F1", serial=1)
+    second = await at_state(runtime, clock, shop, "in_transit", order="F2", serial=2)
+    before = (await client.get(f"/t/{first.token}")).text
+    assert "Free returns for 30 days" in before
+    generation = shop_generation(runtime.engine).value
+    values = ("Summer sale", "care@lumiere.example", "Lumière & Co", shop.merchant_id)
+    async with runtime.engine.connect() as conn:  # straight on the driver: as another process, unseen by this one
+        driver = (await conn.get_raw_connection()).driver_connection
+        if runtime.engine.dialect.name == "sqlite":
+            await driver.execute("UPDATE merchant SET announcement=?, support_email=?, name=? WHERE id=?", values)
+            await driver.commit()
+        else:
+            await driver.execute("UPDATE merchant SET announcement=$1, support_email=$2, name=$3 WHERE id=$4", *values)
+    assert shop_generation(runtime.engine).value == generation
+    after = (await client.get(f"/t/{second.token}")).text
+    header = after[after.index('<header class="shop-header">') : after.index("</header>")]
+    help_section = after[after.index('id="help-heading"') : after.index("</section>", after.index('id="help-heading"'))]
+    assert "Summer sale" in header and "Free returns for 30 days" not in after
+    assert "Lumière &amp; Co" in header and "Visit Lumière &amp; Co" in help_section
+    assert "mailto:care@lumiere.example" in help_section
