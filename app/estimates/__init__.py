@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from app.estimates.learned import LearnedWindow, forget, learned_window, refit
+from app.estimates.learned import UNFITTED, LearnedWindow, forget, known_window, learned_window, refit
 
-__all__ = ["LearnedWindow", "forget", "learned_window", "refit"]
+__all__ = ["UNFITTED", "LearnedWindow", "forget", "known_window", "learned_window", "refit"]

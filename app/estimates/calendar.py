@@ -27,33 +27,48 @@ def _holidays(country: str, year: int) -> frozenset[date]:
 
 
 class DeliveryCalendar:
-    """Business-day arithmetic for one carrier delivering into one country."""
+    """Business-day arithmetic for one carrier delivering into one country (memoized: the same few shipping days
+    and transit lengths recur on every page and in every fit)."""
 
     def __init__(self, carrier: str, country: str) -> None:
         self.weekdays = delivery_weekdays(carrier)
         self.country = country.upper() if len(country) == 2 else ""
 
     def is_delivery_day(self, day: date) -> bool:
-        if day.weekday() not in self.weekdays:
-            return False
-        return not (self.country and day in _holidays(self.country, day.year))
+        return _is_delivery_day(self.weekdays, self.country, day)
 
     def business_days_between(self, start: date, end: date) -> int:
         """Delivery days after `start` up to and including `end` (0 when delivered the day it shipped)."""
-        if end <= start:
-            return 0
-        count, day = 0, start
-        while day < end:
-            day += timedelta(days=1)
-            count += self.is_delivery_day(day)
-        return count
+        return _business_days_between(self.weekdays, self.country, start, end)
 
     def add_business_days(self, start: date, days: int) -> date:
         """The `days`-th delivery day after `start` (`start` itself, moved to a delivery day, for 0)."""
-        day = start
-        while not self.is_delivery_day(day) and days == 0:
-            day += timedelta(days=1)
-        while days > 0:
-            day += timedelta(days=1)
-            days -= self.is_delivery_day(day)
-        return day
+        return _add_business_days(self.weekdays, self.country, start, days)
+
+
+def _is_delivery_day(weekdays: frozenset[int], country: str, day: date) -> bool:
+    if day.weekday() not in weekdays:
+        return False
+    return not (country and day in _holidays(country, day.year))
+
+
+@lru_cache(maxsize=50_000)
+def _business_days_between(weekdays: frozenset[int], country: str, start: date, end: date) -> int:
+    if end <= start:
+        return 0
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        count += _is_delivery_day(weekdays, country, day)
+    return count
+
+
+@lru_cache(maxsize=50_000)
+def _add_business_days(weekdays: frozenset[int], country: str, start: date, days: int) -> date:
+    day = start
+    while not _is_delivery_day(weekdays, country, day) and days == 0:
+        day += timedelta(days=1)
+    while days > 0:
+        day += timedelta(days=1)
+        days -= _is_delivery_day(weekdays, country, day)
+    return day

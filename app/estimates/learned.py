@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -19,10 +19,12 @@ from app.models import Order, Shipment, TrackingEvent
 
 HISTORY_LIMIT = 50_000  # most recent deliveries per shop: enough for every route, bounded in memory
 CACHE_SECONDS = 600.0
+WINDOWS_PER_MODEL = 50_000  # memoized shipment windows per shop model (see model_window)
 MOVING = ("in_transit", "out_for_delivery", "available_for_pickup", "failed_attempt", "exception", "delivered")
 TERMINAL = ("delivered", "returned", "expired")
 
 Key = tuple[str, ...]
+NOT_KNOWN = object()  # a memo without the entry (None is a value: no window)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +47,10 @@ def keys(carrier: str, service: str, origin: tuple[str, str], destination: tuple
 class ShopModel:
     histograms: dict[Key, TransitHistogram]
     loaded_at: float
+    windows: dict[tuple[object, ...], LearnedWindow | None] = field(default_factory=dict)  # see model_window
+    # each history's (low, high, share) window given the delivery days already in transit (or None): as many as
+    # the model has histograms times the days a parcel can be on its way
+    spans: dict[tuple[Key, int], tuple[int, int, float] | None] = field(default_factory=dict)
 
 
 _models: dict[int, ShopModel] = {}
@@ -95,7 +101,10 @@ async def fit(conn: AsyncConnection, merchant_id: int) -> ShopModel:
         days = calendar.business_days_between(shipped, delivered)
         origin, destination = (row.origin_country, row.origin_postal_code), (row.country, row.postal_code)
         for key in keys(row.carrier, row.service, origin, destination):
-            histograms.setdefault(key, TransitHistogram()).add(days)
+            histogram = histograms.get(key)
+            if histogram is None:
+                histogram = histograms[key] = TransitHistogram()
+            histogram.add(days)
     model = ShopModel(histograms, time.monotonic())
     _models[merchant_id] = model
     return model
@@ -117,6 +126,36 @@ def forget(merchant_id: int | None = None) -> None:
         _models.pop(merchant_id, None)
 
 
+class _Unfitted:
+    """No model of the shop in memory, or one older than CACHE_SECONDS: `learned_window` fits it first."""
+
+    def __repr__(self) -> str:
+        return "UNFITTED"
+
+
+UNFITTED = _Unfitted()
+
+
+def known_window(
+    *,
+    merchant_id: int,
+    carrier: str,
+    service: str,
+    origin: tuple[str, str],
+    destination: tuple[str, str],
+    shipped_on: date | None,
+    today: date,
+    status: str,
+) -> LearnedWindow | _Unfitted | None:
+    """`learned_window` when the shop's model is in memory and fresh, at no database cost; UNFITTED otherwise."""
+    if shipped_on is None or status in TERMINAL:
+        return None
+    model = _models.get(merchant_id)
+    if model is None or time.monotonic() - model.loaded_at > CACHE_SECONDS:
+        return UNFITTED
+    return model_window(model, carrier, service, origin, destination, shipped_on, today)
+
+
 async def learned_window(
     conn: AsyncConnection,
     *,
@@ -136,13 +175,53 @@ async def learned_window(
     model = _models.get(merchant_id)
     if model is None or time.monotonic() - model.loaded_at > CACHE_SECONDS:
         model = await fit(conn, merchant_id)
+    return model_window(model, carrier, service, origin, destination, shipped_on, today)
+
+
+def model_window(
+    model: ShopModel,
+    carrier: str,
+    service: str,
+    origin: tuple[str, str],
+    destination: tuple[str, str],
+    shipped_on: date,
+    today: date,
+) -> LearnedWindow | None:
+    """The window of one shipment from `model`, memoized in the model (a refit or `forget` starts afresh): by its
+    carrier, service, origin and destination regions, destination country (its calendar and country history),
+    shipping day and today: all the window depends on."""
+    memo_key = (carrier, service, region(*origin), region(*destination), destination[0], shipped_on, today)
+    try:
+        return model.windows[memo_key]
+    except KeyError:
+        pass
+    found = _window(model, carrier, service, origin, destination, shipped_on, today)
+    if len(model.windows) >= WINDOWS_PER_MODEL:
+        model.windows.clear()
+    model.windows[memo_key] = found
+    return found
+
+
+def _window(
+    model: ShopModel,
+    carrier: str,
+    service: str,
+    origin: tuple[str, str],
+    destination: tuple[str, str],
+    shipped_on: date,
+    today: date,
+) -> LearnedWindow | None:
     calendar = DeliveryCalendar(carrier, destination[0])
     elapsed = calendar.business_days_between(shipped_on, today)
     for key in keys(carrier, service, origin, destination):
         histogram = model.histograms.get(key)
         if histogram is None:
             continue
-        window = (histogram.given_at_least(elapsed) if elapsed else histogram).window()
+        window = model.spans.get((key, elapsed), NOT_KNOWN)
+        if window is NOT_KNOWN:
+            window = model.spans[(key, elapsed)] = (
+                histogram.given_at_least(elapsed) if elapsed else histogram
+            ).window()
         if window is None:
             continue
         low, high, share = window

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.estimates import learned_window
+from app.estimates import UNFITTED, known_window, learned_window
 from app.web.page_reads import page_reads
 from carriers.status import Status
 
@@ -30,22 +30,26 @@ class Estimate:
 
 
 async def learned(engine: AsyncEngine, shipment: Any, order: Any, today: date) -> Any | None:
-    """The window learned from the shop's delivered history for this carrier, service and route, if any."""
+    """The window learned from the shop's delivered history for this carrier, service and route, if any: from the
+    shop's model in memory when it is fresh (no connection is taken), else after fitting it."""
     if shipment.shipped_at is None:
         return None
     try:
+        shipment_route = {
+            "merchant_id": shipment.merchant_id,
+            "carrier": shipment.carrier,
+            "service": shipment.service,
+            "origin": (shipment.origin_country or order.country, shipment.origin_postal_code),
+            "destination": (order.country, order.postal_code),
+            "shipped_on": shipment.shipped_at.date(),
+            "today": today,
+            "status": shipment.status,
+        }
+        found = known_window(**shipment_route)
+        if found is not UNFITTED:
+            return found
         async with page_reads(engine) as conn:
-            return await learned_window(
-                conn,
-                merchant_id=shipment.merchant_id,
-                carrier=shipment.carrier,
-                service=shipment.service,
-                origin=(shipment.origin_country or order.country, shipment.origin_postal_code),
-                destination=(order.country, order.postal_code),
-                shipped_on=shipment.shipped_at.date(),
-                today=today,
-                status=shipment.status,
-            )
+            return await learned_window(conn, **shipment_route)
     except Exception:  # a learning problem must not break the page: the promised date still shows
         log.exception("learned estimate failed for shipment %s", shipment.id)
         return None
