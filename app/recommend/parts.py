@@ -6,6 +6,7 @@ from __future__ import annotations
 import heapq
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
 from typing import Any
@@ -157,10 +158,10 @@ class ShopParts:
             return Need("products", tuple(sorted(missing)))
         parts = [known[p] for p in basket]
         exclude = {part.row.id for part in parts if part.row is not None}
-        if len(parts) == 1:
-            rules: Any = parts[0].rules
-        else:
-            rules = sorted(chain.from_iterable(part.rules for part in parts))
+        # rule order across the basket (each part's rules are sorted already)
+        rules: Sequence[tuple[int, int, int]] = (
+            parts[0].rules if len(parts) == 1 else sorted(chain.from_iterable(part.rules for part in parts))
+        )
         rows = self.rows
         picked: list[Recommended] = []
         for _, _, product_id in rules:  # rule order across the basket; a product two rules name: the first's place
@@ -170,10 +171,10 @@ class ShopParts:
                 exclude.add(row.id)
         if len(picked) >= limit or not bought_together or not basket:
             return picked[:limit]
-        lacking = [p for p in basket if known[p].holding is None]
-        if lacking:
-            return Need("holding", tuple(sorted(lacking)))
-        ranked = _bought_together(basket, order_id, [part.holding for part in parts])  # type: ignore[misc]
+        holdings = [part.holding for part in parts if part.holding is not None]
+        if len(holdings) < len(parts):
+            return Need("holding", tuple(sorted(p for p in basket if known[p].holding is None)))
+        ranked = _bought_together(basket, order_id, holdings)
         unknown = [p for p in ranked if p not in self.by_external]
         if unknown:
             return Need("rows", tuple(unknown))
