@@ -193,8 +193,10 @@ async def seed(database: Path | str, pages: int = 1) -> list[str]:
                     {
                         "shipment_id": shipment_of[refs[n]],
                         "fingerprint": f"f{i}",
-                        # every page's scans at their own minutes: a first view formats times never shown before
-                        "occurred_at": now - timedelta(hours=40 - i * 2, minutes=n % 1440, seconds=n // 1440),
+                        # every page's scans at their own moments: a first view formats times never shown before
+                        # (page n's scans are 0.719 s × n before the hour marks, 2 h apart: no two pages share one
+                        # for n < 10,014, and each shows its own seconds)
+                        "occurred_at": now - timedelta(hours=40 - i * 2, milliseconds=719 * n),
                         "status": "in_transit",
                         "substatus": "arrived_at_facility" if i % 2 else "departed_facility",
                         "description": f"Scan {i}: parcel processed at facility",
