@@ -47,11 +47,40 @@ class PageCache:
         self._entries.clear()
 
 
+class SeenTokens:
+    """Tokens whose page this process rendered lately (as many as the page cache holds): a token not among them
+    cannot find its page in the cache, so its view reads the page's data at once, without the version probe."""
+
+    def __init__(self, *, max_entries: int = 5000) -> None:
+        self.max_entries = max_entries
+        self._tokens: OrderedDict[str, None] = OrderedDict()
+
+    def __contains__(self, token: str) -> bool:
+        return token in self._tokens
+
+    def add(self, token: str) -> None:
+        if self.max_entries <= 0:
+            return
+        self._tokens[token] = None
+        self._tokens.move_to_end(token)
+        while len(self._tokens) > self.max_entries:
+            self._tokens.popitem(last=False)
+
+
 def cache_for(state: Any) -> PageCache:
     found = getattr(state, "page_cache", None)
     if found is None:
         found = PageCache()
         state.page_cache = found
+    return found
+
+
+def seen_for(state: Any) -> SeenTokens:
+    """The tokens rendered lately, sized like the app's page cache."""
+    found = getattr(state, "page_tokens", None)
+    if found is None:
+        found = SeenTokens(max_entries=cache_for(state).max_entries)
+        state.page_tokens = found
     return found
 
 
@@ -111,19 +140,4 @@ def memo_for(state: Any) -> VersionMemo:
     if found is None:
         found = VersionMemo()
         state.page_versions = found
-    return found
-
-
-@dataclass(frozen=True, slots=True)
-class CachedRecommendations:
-    products: tuple[Any, ...]
-    born: float = field(default_factory=time.monotonic)
-
-
-def recommendations_cache_for(state: Any) -> PageCache:
-    """An order's recommendations change with the catalogue, not with its parcels: kept a few minutes."""
-    found = getattr(state, "recommendations_cache", None)
-    if found is None:
-        found = PageCache(max_entries=20_000, ttl=300.0)
-        state.recommendations_cache = found
     return found

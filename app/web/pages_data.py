@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import namedtuple
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -191,8 +192,28 @@ async def page_version_on(conn: Any, token: str) -> PageVersion | None:
     if not found:
         return None
     row = found[0]
-    version = f"{row[3].isoformat()}|{row[4].isoformat()}|{row[5]}"
+    version = _version_text(row[3], row[4], row[5])
     return PageVersion(int(row[0]), int(row[1]), int(row[2]), version, row[6], row[7], row[8])
+
+
+def version_of(data: TrackingData) -> PageVersion:
+    """The PageVersion `page_version` reads, from a page's data already read (a first view needs both)."""
+    ship, order, merchant = data.shipment, data.order, data.merchant
+    newest = max(s.updated_at for s in (ship, *data.siblings))
+    return PageVersion(
+        int(ship.id),
+        int(ship.merchant_id),
+        int(order.id),
+        _version_text(ship.updated_at, order.updated_at, newest),
+        order.locale,
+        merchant.default_locale,
+        merchant.frame_ancestors,
+    )
+
+
+def _version_text(shipment_updated: datetime, order_updated: datetime, newest_of_order: datetime) -> str:
+    """The page changes when its shipment, its order or any shipment of its order changes."""
+    return f"{shipment_updated.isoformat()}|{order_updated.isoformat()}|{newest_of_order.isoformat()}"
 
 
 async def merchant_by_slug(engine: AsyncEngine, slug: str) -> Any | None:

@@ -15,14 +15,14 @@ from starlette.routing import BaseRoute, Route
 from app.db import reading
 from app.i18n import from_accept_language, pick
 from app.models import Product
-from app.web.page_cache import CachedPage, cache_for, memo_for
+from app.web.page_cache import CachedPage, cache_for, memo_for, seen_for
 from app.web.page_context import tracking_context, zone_named
 from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
 from app.web.page_reads import page_reads
 from app.web.page_recommendations import order_recommendations
 from app.web.page_watch import shop_generation
-from app.web.pages_data import TrackingData, by_token, by_token_on, page_version, page_version_on
+from app.web.pages_data import TrackingData, by_token, by_token_on, page_version, page_version_on, version_of
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
@@ -78,24 +78,36 @@ def html_response(request: Request, html: str, status_code: int = 200) -> Respon
 
 async def tracking_page(request: Request) -> Response:
     token = request.path_params["token"]
-    rt = request.app.state.runtime
+    state, rt = request.app.state, request.app.state.runtime
+    memo, cache, seen = memo_for(state), cache_for(state), seen_for(state)
+    data: TrackingData | None = None
     async with page_reads(rt.engine) as reads:  # one read block (no checkout at all when both are in memory)
-        version = await memo_for(request.app.state).load(token, lambda: page_version_on(reads, token))
-        if version is None:
-            return not_found(request)
-        request.scope["frame_ancestors"] = version.frame_ancestors
+        version = memo.get(token)
+        if version is None and token not in seen:
+            # not rendered lately, so not in the cache: the page's data at once, its version taken from it
+            data = await by_token_on(reads, token)
+            if data is None:
+                return not_found(request)
+            version = version_of(data)
+            memo.put(token, version)
+        elif version is None:
+            version = await memo.load(token, lambda: page_version_on(reads, token))
+            if version is None:
+                return not_found(request)
         locale = choose_locale(request, version.order_locale, version.shop_locale)
-        cache = cache_for(request.app.state)
         shop_changes = shop_generation(rt.engine).value  # a branding or catalogue change renders the page afresh
         key = (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
         entry = cache.get(key)
-        data = None if entry is not None else await by_token_on(reads, token)
+        if entry is None and data is None:
+            data = await by_token_on(reads, token)
+    request.scope["frame_ancestors"] = version.frame_ancestors
     if entry is None:
         if data is None:
             return not_found(request)
         html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})
         entry = CachedPage(html, version.order_id, product_ids)
         cache.put(key, entry)
+        seen.add(token)
     _count_view(request, version.merchant_id, version.order_id, version.shipment_id, entry.product_ids)
     return html_response(request, entry.html)
 

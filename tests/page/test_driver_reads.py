@@ -3,7 +3,7 @@ booleans and JSON converted alike), see one snapshot per block on SQLite, and ho
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -78,3 +78,26 @@ async def test_sqlite_driver_reads_keep_one_snapshot_per_block(runtime, clock, s
     async with page_reads(runtime.engine) as conn:
         assert await conn.rows(names, {}) == [("Renamed",)]
     assert made.token
+
+
+async def test_a_first_view_takes_the_version_the_probe_reads(runtime, clock, shop: Shop, client) -> None:
+    """A page not rendered lately reads its data at once and takes its version from it: the same version the probe
+    reads, for each shipment of a split order, and moving when any shipment of the order changes."""
+    from app.models import Shipment
+    from app.web.pages_data import version_of
+
+    SH = Shipment.__table__
+    first = await at_state(runtime, clock, shop, "delivered", order="V1")
+    second = await at_state(runtime, clock, shop, "in_transit", order="V1", serial=2)
+    for made in (first, second):
+        data = await by_token(runtime.engine, made.token)
+        assert data is not None and version_of(data) == await page_version(runtime.engine, made.token)
+    before = version_of(await by_token(runtime.engine, first.token))  # type: ignore[arg-type]
+    async with writing(runtime.engine) as conn:
+        later = clock.now + timedelta(hours=1)
+        await conn.execute(update(SH).where(SH.c.id == second.shipment_id).values(updated_at=later))
+    after = await by_token(runtime.engine, first.token)
+    assert after is not None and version_of(after) == await page_version(runtime.engine, first.token)
+    assert version_of(after).version != before.version
+    page = await client.get(f"/t/{first.token}")
+    assert page.status_code == 200 and f'data-version="{version_of(after).version}"' in page.text
