@@ -16,11 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import writing
 from app.models import PageEvent
+from app.tracking.bulk import DriverStatements
 
 log = logging.getLogger(__name__)
 PE = PageEvent.__table__
 REPEATS_COUNT_ONCE = {"view", "rec_impression"}
 REPEAT_WINDOW = 60.0  # seconds
+COLUMNS = ("merchant_id", "order_id", "shipment_id", "kind", "visitor", "product_id", "created_at")
+_STATEMENTS = DriverStatements()  # the batch insert, bound at the driver (a cold page view queues five rows)
 
 
 def visitor_of(secret: str, ip: str, user_agent: str) -> str:
@@ -48,7 +51,9 @@ class PageEventQueue:
         shipment_id: int | None = None,
         product_id: int | None = None,
         visitor: str = "",
+        at: datetime | None = None,
     ) -> None:
+        """Queue one event; `at` (default now): the events of one page view share their moment."""
         if len(self._pending) >= self.max_pending:
             return  # the database is far behind: drop analytics rather than grow without bound
         if kind in REPEATS_COUNT_ONCE and self._repeat((kind, shipment_id, product_id, visitor)):
@@ -61,7 +66,7 @@ class PageEventQueue:
                 "kind": kind,
                 "visitor": visitor,
                 "product_id": product_id,
-                "created_at": datetime.now(UTC),
+                "created_at": at or datetime.now(UTC),
             }
         )
         if self._task is None or self._task.done():
@@ -80,7 +85,8 @@ class PageEventQueue:
         batch, self._pending = self._pending, []
         if batch:
             async with writing(self.engine) as conn:
-                await conn.execute(PE.insert(), batch)
+                statement = _STATEMENTS.get(conn.dialect, "page_event", PE.insert, COLUMNS)
+                await statement.executemany(conn, batch)
         return len(batch)
 
     async def close(self) -> None:

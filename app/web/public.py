@@ -3,7 +3,7 @@ and a neutral 404 for anything else. Lookup and shopper actions live in page_loo
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -114,8 +114,8 @@ async def tracking_page(request: Request) -> Response:
 
 def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: int, products: tuple[int, ...]) -> None:
     events = queue_for(request.app.state, request.app.state.runtime.engine)
-    who = visitor(request)
-    events.record(merchant_id=merchant_id, kind="view", order_id=order_id, shipment_id=shipment_id, visitor=who)
+    who, now = visitor(request), datetime.now(UTC)
+    events.record(merchant_id=merchant_id, kind="view", order_id=order_id, shipment_id=shipment_id, visitor=who, at=now)
     for product_id in products:
         events.record(
             merchant_id=merchant_id,
@@ -124,6 +124,7 @@ def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: 
             shipment_id=shipment_id,
             product_id=product_id,
             visitor=who,
+            at=now,
         )
 
 
