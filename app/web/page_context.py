@@ -45,42 +45,52 @@ def zone_named(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-# A parcel's scans are the page's longest loop (~20 rows), so its rows are built here, every value escaped, instead of
-# in the template's loop: ~2 µs a row against ~7 µs there, plus the per-row object the template read. The markup is
-# what templates/pages/tracking.html's timeline held (its golden snapshots check it).
-_ROW = (
-    '      <li class="{}">\n        <time datetime="{}">{}</time>\n'
-    '        <span class="what">{}</span>\n{}{}      </li>\n'
-)
+# A parcel's scans are the page's longest loop (~20 rows), so its rows are built here, every value escaped, in one
+# piece of HTML the template places: ~3 µs a row against ~7 µs in the template's loop, plus the per-row object it read.
+_ROW = '\n      <li{}>\n        <time datetime="{}">{}</time>\n        <span class="what">{}</span>{}{}\n      </li>'
+_CARRIER_SPAN = '\n        <span class="carrier-text">{}</span>'
+_WHERE_SPAN = '\n        <span class="where">{}</span>'
 
 
-def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> list[Markup]:
-    """The timeline's rows, newest first: each scan worded in the shopper's language (the carrier's own text under
-    the plain words, or alone where there are none), at the shopper's local time."""
+def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> Markup:
+    """The timeline's rows, newest first, as one piece of HTML (empty without scans): each scan worded in the
+    shopper's language (the carrier's own text under the plain words, or alone where there are none), at the
+    shopper's local time."""
     translate = page_gettext(locale)
     rows = []
-    first = "latest"
+    first = ' class="latest"'
     for e in events:
         label = EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, "")
         moment = e.occurred_at
         if label:
             what, detail = translate(label), e.description
         else:
-            what, detail = escape(e.description), ""
+            what, detail = carrier_text(e.description), ""
         rows.append(
-            Markup(
-                _ROW.format(
-                    first,
-                    moment.isoformat(),  # digits, '-', ':', '+' and 'T' only
-                    escape(when_text(moment, locale, zone)),
-                    what,
-                    f'<span class="carrier-text">{escape(detail)}</span>' if detail else "",
-                    f'<span class="where">{escape(e.location)}</span>' if e.location else "",
-                )
+            _ROW.format(
+                first,
+                moment.isoformat(),  # digits, '-', ':', '+' and 'T' only
+                escape(when_text(moment, locale, zone)),
+                what,
+                _CARRIER_SPAN.format(carrier_text(detail)) if detail else "",
+                _WHERE_SPAN.format(carrier_text(e.location)) if e.location else "",
             )
         )
         first = ""
-    return rows
+    return Markup("".join(rows))
+
+
+_CARRIER_TEXTS: dict[str, Markup] = {}
+
+
+def carrier_text(text: str) -> Markup:
+    """A carrier's text escaped, kept: carriers repeat a small vocabulary of descriptions and facility names."""
+    found = _CARRIER_TEXTS.get(text)
+    if found is None:
+        if len(_CARRIER_TEXTS) >= 20_000:
+            _CARRIER_TEXTS.clear()
+        found = _CARRIER_TEXTS[text] = escape(text)
+    return found
 
 
 def can_request_change(data: TrackingData) -> bool:
