@@ -45,17 +45,13 @@ def zone_named(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-# A parcel's scans are the page's longest loop (~20 rows), so its rows are built here, every value escaped, in one
-# piece of HTML the template places: ~3 µs a row against ~7 µs in the template's loop, plus the per-row object it read.
-_ROW = '\n      <li{}>\n        <time datetime="{}">{}</time>\n        <span class="what">{}</span>{}{}\n      </li>'
-_CARRIER_SPAN = '\n        <span class="carrier-text">{}</span>'
-_WHERE_SPAN = '\n        <span class="where">{}</span>'
-
-
 def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> Markup:
     """The timeline's rows, newest first, as one piece of HTML (empty without scans): each scan worded in the
     shopper's language (the carrier's own text under the plain words, or alone where there are none), at the
-    shopper's local time."""
+    shopper's local time.
+
+    A parcel's scans are the page's longest loop (~20 rows), so the rows are built here, every value escaped,
+    rather than in the template: ~4 µs a row against ~12 µs for the per-row object and the template's loop."""
     translate = page_gettext(locale)
     rows = []
     first = ' class="latest"'
@@ -63,33 +59,32 @@ def timeline(events: list[Any], locale: str, zone: ZoneInfo) -> Markup:
         label = EVENT_LABELS.get(e.substatus) or STATUS_LABELS.get(e.status, "")
         moment = e.occurred_at
         if label:
-            what, detail = translate(label), e.description
+            what, detail = str(translate(label)), e.description
         else:
             what, detail = carrier_text(e.description), ""
+        at = escape(when_text(moment, locale, zone))
+        extra = f'\n        <span class="carrier-text">{carrier_text(detail)}</span>' if detail else ""
+        if e.location:
+            extra += f'\n        <span class="where">{carrier_text(e.location)}</span>'
+        # the datetime attribute is an ISO 8601 moment: digits, '-', ':', '+', '.' and 'T' only
         rows.append(
-            _ROW.format(
-                first,
-                moment.isoformat(),  # digits, '-', ':', '+' and 'T' only
-                escape(when_text(moment, locale, zone)),
-                what,
-                _CARRIER_SPAN.format(carrier_text(detail)) if detail else "",
-                _WHERE_SPAN.format(carrier_text(e.location)) if e.location else "",
-            )
+            f'\n      <li{first}>\n        <time datetime="{moment.isoformat()}">{at}</time>'
+            f'\n        <span class="what">{what}</span>{extra}\n      </li>'
         )
         first = ""
     return Markup("".join(rows))
 
 
-_CARRIER_TEXTS: dict[str, Markup] = {}
+_CARRIER_TEXTS: dict[str, str] = {}
 
 
-def carrier_text(text: str) -> Markup:
+def carrier_text(text: str) -> str:
     """A carrier's text escaped, kept: carriers repeat a small vocabulary of descriptions and facility names."""
     found = _CARRIER_TEXTS.get(text)
     if found is None:
         if len(_CARRIER_TEXTS) >= 20_000:
             _CARRIER_TEXTS.clear()
-        found = _CARRIER_TEXTS[text] = escape(text)
+        found = _CARRIER_TEXTS[text] = str(escape(text))
     return found
 
 
