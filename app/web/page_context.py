@@ -144,6 +144,7 @@ def tracking_context(
             "first_name": first_name(order.customer_name),
             "destination": ", ".join(p for p in (order.city, mask_postal(order.postal_code)) if p),
             "items": data.items,
+            "item_count": sum(item.quantity for item in data.items),
             "siblings": [
                 {
                     "token": derive_token(secret_key, s.ref, s.token_version),

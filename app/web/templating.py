@@ -30,8 +30,9 @@ def page_gettext(locale: str) -> Any:
 @lru_cache(maxsize=32)
 def quick_environment(locale: str) -> Environment:
     """The shared environment (notifications.render) overlaid with a `_()` that translates and escapes each message
-    once per language: the very Markup Jinja's new-style gettext returns, without its two context calls per use;
-    a fixed message in an output tag of its own is translated once, when its template is compiled (FixedMessages)."""
+    once per language, and an `ngettext()`: the very Markup Jinja's new-style gettext returns, without its context
+    calls; a fixed message in an output tag of its own is translated once, when its template is compiled
+    (FixedMessages)."""
     base = environment(locale)
     # its own template cache (templates bind the globals below when loaded), not re-checked on disk for every render
     env = base.overlay(cache_size=400, auto_reload=False, extensions=[FixedMessages])
@@ -57,7 +58,13 @@ def quick_environment(locale: str) -> Environment:
             plain[message] = done
         return done
 
+    def ngettext(singular: str, plural: str, num: int, **variables: Any) -> Markup:
+        """Jinja's new-style ngettext (`num` among the placeholders), without its context call."""
+        variables.setdefault("num", num)
+        return Markup(escape(catalog.ngettext(singular, plural, num))) % variables
+
     env.globals["_"] = gettext
+    env.globals["ngettext"] = ngettext
     return env
 
 
