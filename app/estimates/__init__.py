@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
-from app.estimates.learned import UNFITTED, LearnedWindow, forget, known_window, learned_window, refit
+from app.estimates.learned import (
+    UNFITTED,
+    LearnedWindow,
+    fit_once,
+    forget,
+    is_stale,
+    known_window,
+    learned_window,
+    refit,
+    refit_soon,
+)
 
-__all__ = ["UNFITTED", "LearnedWindow", "forget", "known_window", "learned_window", "refit"]
+__all__ = [
+    "UNFITTED",
+    "LearnedWindow",
+    "fit_once",
+    "forget",
+    "is_stale",
+    "known_window",
+    "learned_window",
+    "refit",
+    "refit_soon",
+]

@@ -3,6 +3,8 @@ kept in memory; a shipment's window is re-read from its current state (days alre
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,8 +19,10 @@ from app.estimates.model import TransitHistogram
 from app.estimates.regions import region
 from app.models import Order, Shipment, TrackingEvent
 
+log = logging.getLogger(__name__)
 HISTORY_LIMIT = 50_000  # most recent deliveries per shop: enough for every route, bounded in memory
 CACHE_SECONDS = 600.0
+STALE_SECONDS = 3 * CACHE_SECONDS  # a page may show an older model's window while the model is refitted
 WINDOWS_PER_MODEL = 50_000  # memoized shipment windows per shop model (see model_window)
 MOVING = ("in_transit", "out_for_delivery", "available_for_pickup", "failed_attempt", "exception", "delivered")
 TERMINAL = ("delivered", "returned", "expired")
@@ -126,6 +130,56 @@ def forget(merchant_id: int | None = None) -> None:
         _models.pop(merchant_id, None)
 
 
+_fits: dict[int, asyncio.Future[ShopModel]] = {}  # the fit under way per shop: every caller meanwhile waits for it
+
+
+async def fit_once(engine: AsyncEngine, merchant_id: int) -> ShopModel:
+    """Fit the shop's model, or wait for the fit already under way: concurrent first views of a shop whose model is
+    missing cost one fit, not one each."""
+    pending = _fits.get(merchant_id)
+    if pending is not None:
+        return await asyncio.shield(pending)
+    future: asyncio.Future[ShopModel] = asyncio.get_running_loop().create_future()
+    _fits[merchant_id] = future
+    try:
+        async with reading(engine) as conn:
+            model = await fit(conn, merchant_id)
+    except BaseException as exc:
+        future.set_exception(exc)
+        future.exception()  # retrieved: the waiters re-raise it
+        raise
+    finally:
+        _fits.pop(merchant_id, None)
+    future.set_result(model)
+    return model
+
+
+def refit_soon(engine: AsyncEngine, merchant_id: int) -> None:
+    """Refit the shop's model in the background unless a fit is under way (a page keeps showing the older model's
+    windows meanwhile); a failure is logged and the next view past the model's time tries again."""
+    if merchant_id in _fits:
+        return
+
+    async def run() -> None:
+        try:
+            await fit_once(engine, merchant_id)
+        except Exception:
+            log.exception("background refit of shop %s failed", merchant_id)
+
+    task = asyncio.get_running_loop().create_task(run())
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+_background: set[asyncio.Task[None]] = set()  # referenced until done
+
+
+def is_stale(merchant_id: int) -> bool:
+    """The shop's model in memory is past CACHE_SECONDS (still used up to STALE_SECONDS while it is refitted)."""
+    model = _models.get(merchant_id)
+    return model is not None and time.monotonic() - model.loaded_at > CACHE_SECONDS
+
+
 class _Unfitted:
     """No model of the shop in memory, or one older than CACHE_SECONDS: `learned_window` fits it first."""
 
@@ -146,12 +200,14 @@ def known_window(
     shipped_on: date | None,
     today: date,
     status: str,
+    stale_ok: bool = False,
 ) -> LearnedWindow | _Unfitted | None:
-    """`learned_window` when the shop's model is in memory and fresh, at no database cost; UNFITTED otherwise."""
+    """`learned_window` when the shop's model is in memory and fresh (or, with `stale_ok`, younger than
+    STALE_SECONDS), at no database cost; UNFITTED otherwise."""
     if shipped_on is None or status in TERMINAL:
         return None
     model = _models.get(merchant_id)
-    if model is None or time.monotonic() - model.loaded_at > CACHE_SECONDS:
+    if model is None or time.monotonic() - model.loaded_at > (STALE_SECONDS if stale_ok else CACHE_SECONDS):
         return UNFITTED
     return model_window(model, carrier, service, origin, destination, shipped_on, today)
 

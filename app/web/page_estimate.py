@@ -10,8 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.estimates import UNFITTED, known_window, learned_window
-from app.web.page_reads import page_reads
+from app.estimates import UNFITTED, fit_once, is_stale, known_window, refit_soon
 from carriers.status import Status
 
 log = logging.getLogger(__name__)
@@ -31,7 +30,8 @@ class Estimate:
 
 async def learned(engine: AsyncEngine, shipment: Any, order: Any, today: date) -> Any | None:
     """The window learned from the shop's delivered history for this carrier, service and route, if any: from the
-    shop's model in memory when it is fresh (no connection is taken), else after fitting it."""
+    shop's model in memory (no connection is taken). A model past its time still answers while one background refit
+    replaces it; a shop without a model (or with one far too old) is fitted first, once for all views waiting."""
     if shipment.shipped_at is None:
         return None
     try:
@@ -45,11 +45,14 @@ async def learned(engine: AsyncEngine, shipment: Any, order: Any, today: date) -
             "today": today,
             "status": shipment.status,
         }
-        found = known_window(**shipment_route)
+        found = known_window(**shipment_route, stale_ok=True)
         if found is not UNFITTED:
+            if is_stale(shipment.merchant_id):
+                refit_soon(engine, shipment.merchant_id)  # this view shows the older model's window
             return found
-        async with page_reads(engine) as conn:
-            return await learned_window(conn, **shipment_route)
+        await fit_once(engine, shipment.merchant_id)  # the shop's first view in this process, or a very old model
+        found = known_window(**shipment_route)
+        return None if found is UNFITTED else found
     except Exception:  # a learning problem must not break the page: the promised date still shows
         log.exception("learned estimate failed for shipment %s", shipment.id)
         return None

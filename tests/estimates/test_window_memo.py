@@ -4,6 +4,7 @@ day, route or a delivered status gets its own window."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time, timedelta
 from types import SimpleNamespace
@@ -56,7 +57,7 @@ async def test_a_refit_replaces_the_windows_shown_before(engine: AsyncEngine) ->
     assert await shown(engine, shop) == (date(2026, 10, 9), date(2026, 10, 9))
 
 
-async def test_a_model_past_its_time_is_fitted_again_with_the_new_deliveries(
+async def test_a_model_past_its_time_answers_while_one_background_refit_replaces_it(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shop, _ = await make_merchant(engine, "shop-a")
@@ -65,7 +66,38 @@ async def test_a_model_past_its_time_is_fitted_again_with_the_new_deliveries(
     await deliveries(engine, shop, {4: 900})
     later = learned.time.monotonic() + learned.CACHE_SECONDS + 1
     monkeypatch.setattr(learned.time, "monotonic", lambda: later)
-    route = {
+    fits = count_fits(monkeypatch)
+    assert known_window(**ROUTE(shop)) is UNFITTED  # past its time for every other caller
+    # the view is not held up: the older model answers, and one refit starts for any number of views
+    assert [await shown(engine, shop) for _ in range(3)] == [(date(2026, 10, 6), date(2026, 10, 6))] * 3
+    await settle()
+    assert fits == [shop]
+    assert await shown(engine, shop) == (date(2026, 10, 9), date(2026, 10, 9))
+    assert known_window(**ROUTE(shop)) is not UNFITTED
+
+
+async def test_a_model_far_past_its_time_is_fitted_before_the_view(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop, _ = await make_merchant(engine, "shop-a")
+    await deliveries(engine, shop, {1: 40})
+    assert await shown(engine, shop) == (date(2026, 10, 6), date(2026, 10, 6))
+    await deliveries(engine, shop, {4: 900})
+    later = learned.time.monotonic() + learned.STALE_SECONDS + 1
+    monkeypatch.setattr(learned.time, "monotonic", lambda: later)
+    assert await shown(engine, shop) == (date(2026, 10, 9), date(2026, 10, 9))
+
+
+async def test_concurrent_first_views_share_one_fit(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    shop, _ = await make_merchant(engine, "shop-a")
+    await deliveries(engine, shop, {1: 40})
+    fits = count_fits(monkeypatch)
+    views = await asyncio.gather(*(shown(engine, shop) for _ in range(5)))
+    assert views == [(date(2026, 10, 6), date(2026, 10, 6))] * 5 and fits == [shop]
+
+
+def ROUTE(shop: int) -> dict[str, object]:
+    return {
         "merchant_id": shop,
         "carrier": "ups",
         "service": "Standard",
@@ -75,9 +107,26 @@ async def test_a_model_past_its_time_is_fitted_again_with_the_new_deliveries(
         "today": SHIPPED,
         "status": "in_transit",
     }
-    assert known_window(**route) is UNFITTED  # the page does not use the stale model's memo
-    assert await shown(engine, shop) == (date(2026, 10, 9), date(2026, 10, 9))
-    assert known_window(**route) is not UNFITTED
+
+
+def count_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The shops fitted from now on (each fit yields once before it reads, as a real read does)."""
+    fitted: list[int] = []
+    real = learned.fit
+
+    async def counted(conn: object, merchant_id: int) -> object:
+        fitted.append(merchant_id)
+        await asyncio.sleep(0)
+        return await real(conn, merchant_id)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(learned, "fit", counted)
+    return fitted
+
+
+async def settle() -> None:
+    """Wait for the background refits started so far."""
+    while learned._background:
+        await asyncio.gather(*learned._background)
 
 
 async def test_a_forgotten_model_is_fitted_again(engine: AsyncEngine) -> None:
