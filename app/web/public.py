@@ -22,7 +22,15 @@ from app.web.page_events import queue_for, visitor_of
 from app.web.page_reads import page_reads
 from app.web.page_recommendations import order_recommendations
 from app.web.page_watch import shop_generation
-from app.web.pages_data import TrackingData, by_token, by_token_on, page_version, page_version_on, version_of
+from app.web.pages_data import (
+    PageVersion,
+    TrackingData,
+    by_token,
+    by_token_on,
+    page_version,
+    page_version_on,
+    version_of,
+)
 from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
 
 PR = Product.__table__
@@ -79,37 +87,58 @@ def html_response(request: Request, html: str, status_code: int = 200) -> Respon
 async def tracking_page(request: Request) -> Response:
     token = request.path_params["token"]
     state, rt = request.app.state, request.app.state.runtime
-    memo, cache, seen = memo_for(state), cache_for(state), seen_for(state)
-    data: TrackingData | None = None
-    async with page_reads(rt.engine) as reads:  # one read block (no checkout at all when both are in memory)
-        version = memo.get(token)
-        if version is None and token not in seen:
-            # not rendered lately, so not in the cache: the page's data at once, its version taken from it
-            data = await by_token_on(reads, token)
+    memo, cache = memo_for(state), cache_for(state)
+    version = memo.get(token)
+    key = None if version is None else _page_key(request, version)
+    entry = None if key is None else cache.get(key)
+    if entry is None:  # something to read: one read block for all of it
+        async with page_reads(rt.engine) as reads:
+            version, key, entry, data = await _version_and_page(request, reads, token, version)
+        if version is None or key is None:
+            return not_found(request)
+        if entry is None:
             if data is None:
                 return not_found(request)
-            version = version_of(data)
-            memo.put(token, version)
-        elif version is None:
-            version = await memo.load(token, lambda: page_version_on(reads, token))
-            if version is None:
-                return not_found(request)
-        locale = choose_locale(request, version.order_locale, version.shop_locale)
-        shop_changes = shop_generation(rt.engine).value  # a branding or catalogue change renders the page afresh
-        key = (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
-        entry = cache.get(key)
-        if entry is None and data is None:
-            data = await by_token_on(reads, token)
+            html, product_ids = await render_tracking(request, data, token, key[3], extra={"version": version.version})
+            entry = CachedPage(html, version.order_id, product_ids)
+            cache.put(key, entry)
+            seen_for(state).add(token)
     request.scope["frame_ancestors"] = version.frame_ancestors
-    if entry is None:
-        if data is None:
-            return not_found(request)
-        html, product_ids = await render_tracking(request, data, token, locale, extra={"version": version.version})
-        entry = CachedPage(html, version.order_id, product_ids)
-        cache.put(key, entry)
-        seen.add(token)
     _count_view(request, version.merchant_id, version.order_id, version.shipment_id, entry.product_ids)
     return html_response(request, entry.html)
+
+
+PageKey = tuple[int, str, int, str, str]
+Found = tuple[PageVersion | None, PageKey | None, CachedPage | None, TrackingData | None]
+
+
+async def _version_and_page(request: Request, reads: Any, token: str, version: PageVersion | None) -> Found:
+    """The page's version and cache key, its cached rendering if any, else its data. A token not rendered lately
+    cannot be in the cache: its data is read at once and its version taken from it (no version probe then)."""
+    state = request.app.state
+    if version is None and token not in seen_for(state):
+        data = await by_token_on(reads, token)
+        if data is None:
+            return None, None, None, None
+        version = version_of(data)
+        memo_for(state).put(token, version)
+        key = _page_key(request, version)
+        return version, key, cache_for(state).get(key), data
+    if version is None:
+        version = await memo_for(state).load(token, lambda: page_version_on(reads, token))
+        if version is None:
+            return None, None, None, None
+    key = _page_key(request, version)
+    entry = cache_for(state).get(key)
+    return version, key, entry, None if entry is not None else await by_token_on(reads, token)
+
+
+def _page_key(request: Request, version: PageVersion) -> PageKey:
+    """What a rendered page depends on: its version, the shop's catalogue and branding (a change in this process
+    renders it afresh), the language (4th) and the picker's parameter."""
+    shop_changes = shop_generation(request.app.state.runtime.engine).value
+    locale = choose_locale(request, version.order_locale, version.shop_locale)
+    return (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
 
 
 def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: int, products: tuple[int, ...]) -> None:
