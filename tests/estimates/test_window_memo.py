@@ -60,12 +60,7 @@ async def test_a_refit_replaces_the_windows_shown_before(engine: AsyncEngine) ->
 async def test_a_model_past_its_time_answers_while_one_background_refit_replaces_it(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shop, _ = await make_merchant(engine, "shop-a")
-    await deliveries(engine, shop, {1: 40})
-    assert await shown(engine, shop) == (date(2026, 10, 6), date(2026, 10, 6))
-    await deliveries(engine, shop, {4: 900})
-    later = learned.time.monotonic() + learned.CACHE_SECONDS + 1
-    monkeypatch.setattr(learned.time, "monotonic", lambda: later)
+    shop = await aged_model(engine, monkeypatch, learned.CACHE_SECONDS + 1)
     fits = count_fits(monkeypatch)
     assert known_window(**ROUTE(shop)) is UNFITTED  # past its time for every other caller
     # the view is not held up: the older model answers, and one refit starts for any number of views
@@ -79,12 +74,7 @@ async def test_a_model_past_its_time_answers_while_one_background_refit_replaces
 async def test_a_model_far_past_its_time_is_fitted_before_the_view(
     engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shop, _ = await make_merchant(engine, "shop-a")
-    await deliveries(engine, shop, {1: 40})
-    assert await shown(engine, shop) == (date(2026, 10, 6), date(2026, 10, 6))
-    await deliveries(engine, shop, {4: 900})
-    later = learned.time.monotonic() + learned.STALE_SECONDS + 1
-    monkeypatch.setattr(learned.time, "monotonic", lambda: later)
+    shop = await aged_model(engine, monkeypatch, learned.STALE_SECONDS + 1)
     assert await shown(engine, shop) == (date(2026, 10, 9), date(2026, 10, 9))
 
 
@@ -94,6 +84,17 @@ async def test_concurrent_first_views_share_one_fit(engine: AsyncEngine, monkeyp
     fits = count_fits(monkeypatch)
     views = await asyncio.gather(*(shown(engine, shop) for _ in range(5)))
     assert views == [(date(2026, 10, 6), date(2026, 10, 6))] * 5 and fits == [shop]
+
+
+async def aged_model(engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, age: float) -> int:
+    """A shop whose model (one-day route) is `age` seconds old, with four-day deliveries recorded since its fit."""
+    shop, _ = await make_merchant(engine, "shop-a")
+    await deliveries(engine, shop, {1: 40})
+    assert await shown(engine, shop) == (date(2026, 10, 6), date(2026, 10, 6))
+    await deliveries(engine, shop, {4: 900})
+    later = learned.time.monotonic() + age
+    monkeypatch.setattr(learned.time, "monotonic", lambda: later)
+    return shop
 
 
 def ROUTE(shop: int) -> dict[str, object]:
