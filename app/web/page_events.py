@@ -84,9 +84,13 @@ class PageEventQueue:
     async def flush(self) -> int:
         batch, self._pending = self._pending, []
         if batch:
-            async with writing(self.engine) as conn:
-                statement = _STATEMENTS.get(conn.dialect, "page_event", PE.insert, COLUMNS)
-                await statement.executemany(conn, batch)
+            try:
+                async with writing(self.engine) as conn:
+                    statement = _STATEMENTS.get(conn.dialect, "page_event", PE.insert, COLUMNS)
+                    await statement.executemany(conn, batch)
+            except asyncio.CancelledError:  # stopped mid-write (shutting down): `close` writes the batch again
+                self._pending[:0] = batch
+                raise
         return len(batch)
 
     async def close(self) -> None:

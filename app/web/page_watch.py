@@ -7,6 +7,7 @@ import weakref
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.sql.dml import UpdateBase
 
@@ -60,4 +61,8 @@ def _watch(engine: AsyncEngine, generation: Generation) -> None:
 
     @event.listens_for(sync, "rollback")
     def _on_rollback(conn: Any) -> None:
-        conn.info.pop(_WROTE, None)
+        try:
+            info = conn.info
+        except SQLAlchemyError:  # invalidated mid-transaction (a cancelled write): nothing of it was committed
+            return
+        info.pop(_WROTE, None)

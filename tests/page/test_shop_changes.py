@@ -8,7 +8,7 @@ import re
 import pytest
 from sqlalchemy import select, text, update
 
-from app.db import sync_reader, writing
+from app.db import reading, sync_reader, writing
 from app.models import Merchant, Product, RecommendationRule, Shipment
 from app.web.driver_queries import DriverQuery
 from app.web.page_reads import LazyReads, SyncReads, page_reads
@@ -133,3 +133,16 @@ async def test_branding_changed_elsewhere_shows_on_the_next_first_view(runtime, 
     assert "Summer sale" in header and "Free returns for 30 days" not in after
     assert "Lumière &amp; Co" in header and "Visit Lumière &amp; Co" in help_section
     assert "mailto:care@lumiere.example" in help_section
+
+
+async def test_a_write_whose_connection_died_reports_its_own_error(runtime, shop: Shop) -> None:
+    """The generation watcher's rollback hook tolerates a connection invalidated mid-transaction (a write cancelled
+    at shutdown): the write's own error surfaces, not one raised by the hook."""
+    shop_generation(runtime.engine)  # watching
+    with pytest.raises(RuntimeError, match="the write's own error"):
+        async with writing(runtime.engine) as conn:
+            await conn.execute(update(M).where(M.c.id == shop.merchant_id).values(name="Lost"))
+            await conn.invalidate()
+            raise RuntimeError("the write's own error")
+    async with reading(runtime.engine) as conn:
+        assert (await conn.execute(select(M.c.name).where(M.c.id == shop.merchant_id))).scalar_one() != "Lost"

@@ -185,3 +185,38 @@ async def test_page_events_still_queued_are_written_when_the_app_stops(runtime, 
         table = PageEvent.__table__
         count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
         assert (await conn.execute(count)).scalar() == 2
+
+
+async def test_page_events_caught_mid_write_by_the_stop_are_written_by_the_last_flush(
+    runtime, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A flush cancelled in the middle of its write (the app stopping) puts its batch back: the last flush writes
+    it, and the cancellation is not mistaken for a failed flush."""
+    from sqlalchemy import func, select
+
+    from app.db import reading
+    from app.models import PageEvent
+    from app.tracking.bulk import DriverStatement
+    from app.web.page_events import PageEventQueue
+
+    writing_started, real = asyncio.Event(), DriverStatement.executemany
+    calls: list[int] = []
+
+    async def first_write_hangs(self: DriverStatement, conn: object, rows: object) -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            writing_started.set()
+            await asyncio.Event().wait()  # until cancelled
+        return await real(self, conn, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DriverStatement, "executemany", first_write_hangs)
+    events = PageEventQueue(runtime.engine, interval=0)
+    for visitor in ("v1", "v2", "v3"):
+        events.record(merchant_id=shop.merchant_id, kind="lookup", visitor=visitor)
+    await asyncio.wait_for(writing_started.wait(), 5)
+    await events.close()
+    assert len(calls) == 2
+    async with reading(runtime.engine) as conn:
+        table = PageEvent.__table__
+        count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
+        assert (await conn.execute(count)).scalar() == 3
