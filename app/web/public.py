@@ -4,7 +4,7 @@ and a neutral 404 for anything else. Lookup and shopper actions live in page_loo
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -99,7 +99,8 @@ async def tracking_page(request: Request) -> Response:
         if entry is None:
             if data is None:
                 return not_found(request)
-            html, product_ids = await render_tracking(request, data, token, key[3], extra={"version": version.version})
+            extra = {"version": version.version}
+            html, product_ids = await render_tracking(request, data, token, key.locale, extra=extra)
             entry = CachedPage(html, version.order_id, product_ids)
             cache.put(key, entry)
             seen_for(state).add(token)
@@ -108,7 +109,17 @@ async def tracking_page(request: Request) -> Response:
     return html_response(request, entry.html)
 
 
-PageKey = tuple[int, str, int, str, str]
+class PageKey(NamedTuple):
+    """What a rendered page depends on: its version, the shop's catalogue and branding (a change in this process
+    renders it afresh), the language and the picker's parameter."""
+
+    shipment_id: int
+    version: str
+    shop_changes: int
+    locale: str
+    lang_param: str
+
+
 Found = tuple[PageVersion | None, PageKey | None, CachedPage | None, TrackingData | None]
 
 
@@ -134,11 +145,9 @@ async def _version_and_page(request: Request, reads: Any, token: str, version: P
 
 
 def _page_key(request: Request, version: PageVersion) -> PageKey:
-    """What a rendered page depends on: its version, the shop's catalogue and branding (a change in this process
-    renders it afresh), the language (4th) and the picker's parameter."""
     shop_changes = shop_generation(request.app.state.runtime.engine).value
     locale = choose_locale(request, version.order_locale, version.shop_locale)
-    return (version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
+    return PageKey(version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
 
 
 def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: int, products: tuple[int, ...]) -> None:
