@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
@@ -18,12 +20,31 @@ def delivery_weekdays(carrier: str) -> frozenset[int]:
     return MON_SAT if carrier in SATURDAY_CARRIERS else MON_FRI
 
 
+_known: set[tuple[str, int]] = set()  # (country, year) whose holidays are computed (see `prepare_holidays`)
+
+
 @lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
     try:
-        return frozenset(holidays.country_holidays(country.upper(), years=year))
+        found = frozenset(holidays.country_holidays(country.upper(), years=year))
     except (NotImplementedError, KeyError):
-        return frozenset()
+        found = frozenset()
+    _known.add((country, year))
+    return found
+
+
+async def prepare_holidays(pairs: Iterable[tuple[str, int]]) -> None:
+    """Compute the (country, year) holiday sets not computed yet in a worker thread. A country's first year imports
+    its calendar module and builds the year (tens of milliseconds, 300 ms for the first country of a process): done
+    in the event loop, that would pause every page the process serves meanwhile."""
+    missing = sorted({(country, year) for country, year in pairs if country and (country, year) not in _known})
+    if missing:
+        await asyncio.to_thread(_compute, missing)
+
+
+def _compute(pairs: list[tuple[str, int]]) -> None:
+    for country, year in pairs:
+        _holidays(country, year)
 
 
 class DeliveryCalendar:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import reading
-from app.estimates.calendar import DeliveryCalendar
+from app.estimates.calendar import DeliveryCalendar, prepare_holidays
 from app.estimates.model import TransitHistogram
 from app.estimates.regions import region
 from app.models import Order, Shipment, TrackingEvent
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 HISTORY_LIMIT = 50_000  # most recent deliveries per shop: enough for every route, bounded in memory
 CACHE_SECONDS = 600.0
 STALE_SECONDS = 3 * CACHE_SECONDS  # a page may show an older model's window while the model is refitted
+FIT_CHUNK = 200  # delivered shipments grouped between two returns to the event loop (a few ms each)
 WINDOWS_PER_MODEL = 50_000  # memoized shipment windows per shop model (see model_window)
 MOVING = ("in_transit", "out_for_delivery", "available_for_pickup", "failed_attempt", "exception", "delivered")
 TERMINAL = ("delivered", "returned", "expired")
@@ -92,23 +93,42 @@ def _as_date(moment: datetime | str | None) -> date | None:
 
 
 async def fit(conn: AsyncConnection, merchant_id: int) -> ShopModel:
-    """Group the shop's delivered shipments by every key and count their transit in delivery days."""
+    """Group the shop's delivered shipments by every key and count their transit in delivery days.
+
+    The history (up to HISTORY_LIMIT rows) is streamed and grouped FIT_CHUNK rows at a time, handing the event loop
+    back between chunks, and holiday calendars not built yet are built in a thread: a shop with 50,000 deliveries
+    takes about a second to fit, which the pages served by the same process must not wait through."""
     histograms: dict[Key, TransitHistogram] = {}
     calendars: dict[tuple[str, str], DeliveryCalendar] = {}
-    for row in await conn.execute(_history_query(merchant_id)):  # type: ignore[call-overload]
-        shipped, delivered = _as_date(row.shipped_at), _as_date(row.delivered_at)
-        if shipped is None or delivered is None or delivered < shipped:
-            continue
-        calendar = calendars.get((row.carrier, row.country))
-        if calendar is None:
-            calendar = calendars[(row.carrier, row.country)] = DeliveryCalendar(row.carrier, row.country)
-        days = calendar.business_days_between(shipped, delivered)
-        origin, destination = (row.origin_country, row.origin_postal_code), (row.country, row.postal_code)
-        for key in keys(row.carrier, row.service, origin, destination):
-            histogram = histograms.get(key)
-            if histogram is None:
-                histogram = histograms[key] = TransitHistogram()
-            histogram.add(days)
+    result = await conn.stream(_history_query(merchant_id))  # type: ignore[call-overload]
+    async for rows in result.partitions(FIT_CHUNK):
+        trips = []
+        for row in rows:
+            shipped, delivered = _as_date(row.shipped_at), _as_date(row.delivered_at)
+            if shipped is None or delivered is None or delivered < shipped:
+                continue
+            calendar = calendars.get((row.carrier, row.country))
+            if calendar is None:
+                calendar = calendars[(row.carrier, row.country)] = DeliveryCalendar(row.carrier, row.country)
+            trips.append((row, calendar, shipped, delivered))
+        await prepare_holidays(
+            (calendar.country, year)
+            for _row, calendar, shipped, delivered in trips
+            for year in range(shipped.year, delivered.year + 1)
+        )
+        for row, calendar, shipped, delivered in trips:
+            days = calendar.business_days_between(shipped, delivered)
+            origin, destination = (row.origin_country, row.origin_postal_code), (row.country, row.postal_code)
+            for key in keys(row.carrier, row.service, origin, destination):
+                histogram = histograms.get(key)
+                if histogram is None:
+                    histogram = histograms[key] = TransitHistogram()
+                histogram.add(days)
+        await asyncio.sleep(0)  # the loop's turn: pages wait at most one chunk
+    this_year = datetime.now().year
+    await prepare_holidays(  # the years a shipment on its way now is counted in
+        (calendar.country, year) for calendar in calendars.values() for year in (this_year, this_year + 1)
+    )
     model = ShopModel(histograms, time.monotonic())
     _models[merchant_id] = model
     return model
