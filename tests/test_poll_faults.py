@@ -60,10 +60,31 @@ async def test_rate_limited_poll_waits_for_retry_after(runtime, clock, sandbox_u
     assert (await poll_once(runtime, now=clock.now)).errors == {"rate_limited": 1}
     after = await shipment_row(runtime.engine, shipment_id)
     assert after.next_poll_at >= clock.now + timedelta(seconds=900)
-    assert after.status == "in_transit"
+    assert after.status == "in_transit" and after.last_error.startswith("rate_limited")
+    assert after.poll_failures == 0  # slowing down is not a carrier failure
     # Not due before Retry-After has passed.
     assert (await poll_once(runtime, now=clock.now + timedelta(seconds=899))).claimed == 0
     assert (await poll_once(runtime, now=after.next_poll_at)).errors == {}
+
+
+async def test_being_rate_limited_does_not_grow_the_failure_backoff(runtime, clock, sandbox_url) -> None:
+    """Two carrier errors in a row, then the carrier asks to slow down: the next poll comes once its wait is over
+    (not after the hours a third consecutive failure would add), and the error count is still two."""
+    shipment_id = await in_transit_shipment(runtime, clock)
+    for expected_failures in (1, 2):
+        clock.now = (await shipment_row(runtime.engine, shipment_id)).next_poll_at
+        await queue_fault(sandbox_url, "500")
+        assert (await poll_once(runtime, now=clock.now)).errors == {"unavailable": 1}
+        assert (await shipment_row(runtime.engine, shipment_id)).poll_failures == expected_failures
+    clock.now = (await shipment_row(runtime.engine, shipment_id)).next_poll_at
+    await queue_fault(sandbox_url, "429", retry_after=30)
+    assert (await poll_once(runtime, now=clock.now)).errors == {"rate_limited": 1}
+    limited = await shipment_row(runtime.engine, shipment_id)
+    assert limited.poll_failures == 2
+    assert clock.now + timedelta(seconds=30) <= limited.next_poll_at <= clock.now + timedelta(minutes=2)
+    clock.now = limited.next_poll_at
+    assert (await poll_once(runtime, now=clock.now)).errors == {}
+    assert (await shipment_row(runtime.engine, shipment_id)).poll_failures == 0
 
 
 async def test_unknown_number_is_soft_and_keeps_being_polled(runtime, clock) -> None:

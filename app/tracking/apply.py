@@ -180,7 +180,12 @@ def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float
         "status": ship.status,
         "updated_at": now,
     }
-    if result.error is ErrorKind.NOT_FOUND:
+    if result.error is ErrorKind.RATE_LIMITED:
+        # our own quota or the carrier asking us to slow down: nothing is wrong with the shipment or the carrier, so
+        # the failure count (whose backoff grows to hours) stays; the poll comes back once the wait is over
+        row["poll_failures"] = ship.poll_failures
+        row["next_poll_at"] = backoff(1, now=now, retry_after=result.retry_after or retry_after)
+    elif result.error is ErrorKind.NOT_FOUND:
         since = ship.not_found_since or now
         row["not_found_since"] = since
         row["poll_failures"] = ship.poll_failures  # not found is a soft state, not a carrier fault
