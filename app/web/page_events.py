@@ -87,7 +87,7 @@ class PageEventQueue:
             try:
                 async with writing(self.engine) as conn:
                     statement = _STATEMENTS.get(conn.dialect, "page_event", PE.insert, COLUMNS)
-                    await statement.executemany(conn, batch)
+                    await statement.insert_many(conn, batch)
             except asyncio.CancelledError:  # stopped mid-write (shutting down): `close` writes the batch again
                 self._pending[:0] = batch
                 raise

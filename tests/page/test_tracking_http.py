@@ -199,7 +199,7 @@ async def test_page_events_caught_mid_write_by_the_stop_are_written_by_the_last_
     from app.tracking.bulk import DriverStatement
     from app.web.page_events import PageEventQueue
 
-    writing_started, real = asyncio.Event(), DriverStatement.executemany
+    writing_started, real = asyncio.Event(), DriverStatement.insert_many
     calls: list[int] = []
 
     async def first_write_hangs(self: DriverStatement, conn: object, rows: object) -> int:
@@ -209,7 +209,7 @@ async def test_page_events_caught_mid_write_by_the_stop_are_written_by_the_last_
             await asyncio.Event().wait()  # until cancelled
         return await real(self, conn, rows)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(DriverStatement, "executemany", first_write_hangs)
+    monkeypatch.setattr(DriverStatement, "insert_many", first_write_hangs)
     events = PageEventQueue(runtime.engine, interval=0)
     for visitor in ("v1", "v2", "v3"):
         events.record(merchant_id=shop.merchant_id, kind="lookup", visitor=visitor)

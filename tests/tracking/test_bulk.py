@@ -146,3 +146,53 @@ def test_sqlite_time_processor_repeats_and_alternations_match_core() -> None:
     with pytest.raises(Exception):  # noqa: B017 - whatever Core raises, see test above
         fast(datetime(2026, 1, 1))
     assert fast(now) == core(now)
+
+
+async def test_insert_many_stores_what_core_stores(
+    engine: AsyncEngine, tables: tuple[Table, Table], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite the rows go as one JSON array per statement: unicode, JSON documents, booleans, NULLs and times
+    must come out as Core writes them, whatever the number of statements."""
+    import app.tracking.bulk as bulk
+
+    by_core, by_driver = tables
+    columns = ["id", "label", "at", "day", "flag", "doc"]
+    more = [{**row, "id": row["id"] + 10, "label": f'{row["label"]}"\\ {{"x": 1}}'} for row in ROWS]
+    monkeypatch.setattr(bulk, "SQLITE_ROWS_PER_INSERT", 3)  # four rows: two statements on SQLite
+    async with writing(engine) as conn:
+        await conn.execute(insert(by_core), [*ROWS, *more])
+        statement = DriverStatement(insert(by_driver), conn.dialect, columns)
+        assert (statement._json is not None) == (conn.dialect.name == "sqlite")
+        assert await statement.insert_many(conn, [*ROWS, *more]) in (4, -1)
+        assert await statement.insert_many(conn, []) == 0
+    assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
+
+
+async def test_insert_many_skips_conflicts_and_counts_what_it_inserted(
+    engine: AsyncEngine, tables: tuple[Table, Table]
+) -> None:
+    from app.db import insert_for
+
+    _, by_driver = tables
+    columns = ["id", "label", "at", "day", "flag", "doc"]
+    async with writing(engine) as conn:
+        await conn.execute(insert(by_driver), ROWS[:1])
+        upsert = insert_for(conn, by_driver).on_conflict_do_nothing(index_elements=["id"])
+        statement = DriverStatement(upsert, conn.dialect, columns)
+        inserted = await statement.insert_many(conn, ROWS)  # row 1 is there already
+        assert inserted == 1 or (inserted == -1 and conn.dialect.name != "sqlite")
+    assert [row[0] for row in await raw_rows(engine, by_driver)] == [1, 2]
+
+
+async def test_insert_many_takes_values_json_cannot_carry_row_by_row(engine: AsyncEngine) -> None:
+    from sqlalchemy import LargeBinary
+
+    metadata = MetaData()
+    table = Table("bulk_bytes", metadata, Column("id", Integer, primary_key=True), Column("blob", LargeBinary))
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    async with writing(engine) as conn:
+        statement = DriverStatement(insert(table), conn.dialect, ["id", "blob"])
+        await statement.insert_many(conn, [{"id": 1, "blob": b"\x00\xff"}, {"id": 2, "blob": None}])
+        stored = (await conn.exec_driver_sql("SELECT id, blob FROM bulk_bytes ORDER BY id")).all()
+    assert [(row[0], None if row[1] is None else bytes(row[1])) for row in stored] == [(1, b"\x00\xff"), (2, None)]
