@@ -23,7 +23,7 @@ def delivery_weekdays(carrier: str) -> frozenset[int]:
 _known: set[tuple[str, int]] = set()  # (country, year) whose holidays are computed (see `prepare_holidays`)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=4096)  # every year a shop's history spans, per destination country: kept, as `_known` says
 def _holidays(country: str, year: int) -> frozenset[date]:
     try:
         found = frozenset(holidays.country_holidays(country.upper(), years=year))

@@ -84,10 +84,9 @@ class DriverStatement:
             return await self.executemany(conn, rows)
         bound = self.bind(rows)
         try:
-            chunks = [
-                json.dumps(bound[i : i + SQLITE_ROWS_PER_INSERT]) for i in range(0, len(bound), SQLITE_ROWS_PER_INSERT)
-            ]
-        except (TypeError, ValueError):  # a value JSON cannot carry (bytes): row by row
+            step = SQLITE_ROWS_PER_INSERT
+            chunks = [json.dumps(bound[i : i + step], allow_nan=False) for i in range(0, len(bound), step)]
+        except (TypeError, ValueError):  # a value JSON cannot carry (bytes, NaN): row by row
             return await self.executemany(conn, rows)
         inserted = 0
         for chunk in chunks:

@@ -196,3 +196,18 @@ async def test_insert_many_takes_values_json_cannot_carry_row_by_row(engine: Asy
         await statement.insert_many(conn, [{"id": 1, "blob": b"\x00\xff"}, {"id": 2, "blob": None}])
         stored = (await conn.exec_driver_sql("SELECT id, blob FROM bulk_bytes ORDER BY id")).all()
     assert [(row[0], None if row[1] is None else bytes(row[1])) for row in stored] == [(1, b"\x00\xff"), (2, None)]
+
+
+async def test_insert_many_takes_a_not_a_number_row_by_row_as_core_does(engine: AsyncEngine) -> None:
+    from sqlalchemy import Float
+
+    metadata = MetaData()
+    tables = [Table(name, metadata, Column("id", Integer, primary_key=True), Column("x", Float)) for name in "ab"]
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    rows = [{"id": 1, "x": 0.1}, {"id": 2, "x": float("nan")}, {"id": 3, "x": None}]
+    async with writing(engine) as conn:
+        await conn.execute(insert(tables[0]), rows)
+        await DriverStatement(insert(tables[1]), conn.dialect, ["id", "x"]).insert_many(conn, rows)
+        stored = [(await conn.exec_driver_sql(f"SELECT id, x FROM {t.name} ORDER BY id")).all() for t in tables]
+    assert repr([tuple(r) for r in stored[1]]) == repr([tuple(r) for r in stored[0]])  # as text: NaN != NaN
