@@ -16,6 +16,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from app.sqlite_times import read_utc_times_fast
+
 # SQLite's automatic checkpoint threshold, in pages of the write-ahead log (its default is 1,000, ~4 MiB). The poller
 # checkpoints after each batch outside the writer lock (app.tracking.checkpoint); this is the safety net for writers
 # that do not, at a size one poll batch of a large database does not cross by itself.
@@ -36,6 +38,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
+    read_utc_times_fast(engine.sync_engine.dialect)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -101,6 +105,7 @@ def sync_reader(engine: AsyncEngine) -> Engine | None:
         pool_size=4,
         max_overflow=16,
     )
+    read_utc_times_fast(reader.dialect)
 
     @event.listens_for(reader, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
