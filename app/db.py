@@ -22,6 +22,9 @@ from app.sqlite_times import read_utc_times_fast
 # checkpoints after each batch outside the writer lock (app.tracking.checkpoint); this is the safety net for writers
 # that do not, at a size one poll batch of a large database does not cross by itself.
 WAL_AUTOCHECKPOINT_PAGES = 10_000
+# A SQLite connection loads the planner's statistics (app.sqlite_statistics) when it opens: pooled connections are
+# replaced after this long, so every process plans with statistics at most this old.
+SQLITE_CONNECTION_SECONDS = 3600
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -32,6 +35,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return create_async_engine(url, pool_pre_ping=False, **kwargs)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    kwargs.setdefault("pool_recycle", SQLITE_CONNECTION_SECONDS)
     engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
     _configure_sqlite(engine)
     return engine
@@ -104,6 +108,7 @@ def sync_reader(engine: AsyncEngine) -> Engine | None:
         connect_args={"check_same_thread": False, "timeout": 5},
         pool_size=4,
         max_overflow=16,
+        pool_recycle=SQLITE_CONNECTION_SECONDS,
     )
     read_utc_times_fast(reader.dialect)
 

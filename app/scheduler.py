@@ -18,6 +18,7 @@ from app.integrations.shopify import process_inbox_once
 from app.notify.dispatcher import dispatch_once
 from app.notify.timed import run_timed_triggers
 from app.runtime import Runtime
+from app.sqlite_statistics import REFRESH_HOURS, refresh_statistics
 from app.tracking.poller import poll_once
 from app.tracking.push import cleanup_inbox, process_inbox
 
@@ -90,5 +91,12 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         counted("carrier push cleanup", lambda rt: cleanup_inbox(rt.engine, datetime.now(UTC))), "interval", hours=1
+    )
+    scheduler.add_job(
+        counted("SQLite tables analyzed", lambda rt: refresh_statistics(rt.engine)),
+        "interval",
+        hours=REFRESH_HOURS,
+        id="statistics",
+        next_run_time=start,
     )
     return scheduler
