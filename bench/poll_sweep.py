@@ -481,13 +481,12 @@ class SeededCopies:
                 await conn.run_sync(metadata.create_all)
             merchant_id = await seed(engine, count, now)
             async with engine.connect() as conn:
+                # Statistics, as in service (autovacuum; app.sqlite_statistics), copied with the template; without
+                # them PostgreSQL planned the claim's join to the orders as a scan of every order, per claim.
+                await conn.exec_driver_sql("ANALYZE")
+                await conn.commit()
                 if kind == "sqlite":
                     await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-                else:
-                    # Statistics, as autovacuum keeps them in service (copies made from this template carry them);
-                    # without them the claim's join to the orders was planned as a scan of every order, per claim.
-                    await conn.exec_driver_sql("ANALYZE")
-                    await conn.commit()
         finally:
             await engine.dispose()
         self.seeded[kind] = (template, merchant_id, time.perf_counter() - started)

@@ -208,7 +208,7 @@ async def seed(database: Path | str, pages: int = 1) -> list[str]:
                 ],
             )
     async with writing(engine) as conn:
-        await conn.execute(text("ANALYZE"))  # statistics, as a database in service has them
+        await conn.execute(text("ANALYZE"))  # statistics, as in service (autovacuum; app.sqlite_statistics)
     await engine.dispose()
     return [derive_token(settings.secret_key, ref, 0) for ref in refs]
 
