@@ -76,18 +76,17 @@ _FEEDBACK = select(SR).where(
 # PostgreSQL: the order's shipments with the order and the shop, and as JSON the order's items and requests and
 # this shipment's events and feedback, in one statement (one round trip instead of four or five; each costs the
 # page's process a send, a wake-up and a receive). SQLite's statements run in the process and stay apart.
-_BY_TOKEN = SH.alias("by_token")
-_THIS_SHIPMENT = select(_BY_TOKEN.c.id).where(_BY_TOKEN.c.token_hash == bindparam("digest")).scalar_subquery()
+_OF_TOKEN = SH.c.token_hash == bindparam("digest")  # related rows are read for the token's own row only
 _ITEM_COLUMNS, _REQUEST_COLUMNS, _FEEDBACK_COLUMNS = tuple(LI.c), tuple(CR.c), tuple(SR.c)
 _IN_ONE = (
     select(
         SH,
         ORD,
         M,
-        rows_as_json(_ITEM_COLUMNS, LI.c.order_id == ORD.c.id, LI.c.id),
-        rows_as_json(_EVENT_SHOWN, EV.c.shipment_id == _THIS_SHIPMENT, EV.c.occurred_at.desc(), EV.c.id.desc()),
-        rows_as_json(_REQUEST_COLUMNS, CR.c.order_id == ORD.c.id, CR.c.id.desc()),
-        rows_as_json(_FEEDBACK_COLUMNS, (SR.c.order_id == ORD.c.id) & (SR.c.kind == "feedback"), SR.c.id),
+        rows_as_json(_ITEM_COLUMNS, (LI.c.order_id == ORD.c.id) & _OF_TOKEN, LI.c.id),
+        rows_as_json(_EVENT_SHOWN, (EV.c.shipment_id == SH.c.id) & _OF_TOKEN, EV.c.occurred_at.desc(), EV.c.id.desc()),
+        rows_as_json(_REQUEST_COLUMNS, (CR.c.order_id == ORD.c.id) & _OF_TOKEN, CR.c.id.desc()),
+        rows_as_json(_FEEDBACK_COLUMNS, (SR.c.order_id == ORD.c.id) & (SR.c.kind == "feedback") & _OF_TOKEN, SR.c.id),
     )
     .join(ORD, ORD.c.id == SH.c.order_id)
     .join(M, M.c.id == SH.c.merchant_id)
