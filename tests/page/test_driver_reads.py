@@ -4,6 +4,7 @@ booleans and JSON converted alike), see one snapshot per block on SQLite, and ho
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -25,6 +26,14 @@ from app.web.pages_data import (
 from tests.page.conftest import Shop, at_state
 
 M, SR, CR = Merchant.__table__, SurveyResponse.__table__, ChangeRequest.__table__
+
+
+def feedback_row(merchant_id: int, order_id: int, at: datetime, **values: object) -> Any:
+    """The INSERT of a shopper's delivery feedback on an order (a rating, no comment, unsaved unless given)."""
+    row = {"rating": 3, "value": "", "comment": "", "source": "page", "saved": False, **values}
+    return SR.insert().values(
+        merchant_id=merchant_id, order_id=order_id, kind="feedback", created_at=at, updated_at=at, **row
+    )
 
 
 async def test_driver_rows_equal_sqlalchemy_rows(runtime, clock, shop: Shop) -> None:
@@ -52,20 +61,7 @@ async def test_feedback_and_version_read_on_the_driver(runtime, clock, shop: Sho
     data = await by_token(runtime.engine, made.token)
     assert data is not None and data.feedback is None
     async with writing(runtime.engine) as conn:
-        await conn.execute(
-            SR.insert().values(
-                merchant_id=shop.merchant_id,
-                order_id=data.order.id,
-                kind="feedback",
-                rating=4,
-                value="",
-                comment="",
-                source="page",
-                saved=False,
-                created_at=clock(),
-                updated_at=clock(),
-            )
-        )
+        await conn.execute(feedback_row(shop.merchant_id, data.order.id, clock(), rating=4))
     again = await by_token(runtime.engine, made.token)
     assert again is not None and again.feedback.rating == 4
     version = await page_version(runtime.engine, made.token)
@@ -135,18 +131,7 @@ async def test_one_statement_reads_what_the_statements_read(runtime, clock, shop
             ],
         )
         await conn.execute(
-            SR.insert().values(
-                merchant_id=shop.merchant_id,
-                order_id=data.order.id,
-                kind="feedback",
-                rating=5,
-                value="",
-                comment="Parfait",
-                source="page",
-                saved=True,
-                created_at=clock(),
-                updated_at=clock(),
-            )
+            feedback_row(shop.merchant_id, data.order.id, clock(), rating=5, comment="Parfait", saved=True)
         )
     for made in (delivered, other):
         digest = token_hash(made.token)
