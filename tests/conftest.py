@@ -22,7 +22,7 @@ from carriers.http import make_client
 from carriers.sandbox.server import create_sandbox_app
 from notifications.channels.email import SmtpEmailChannel
 from notifications.mail_catcher import MailCatcher, start_smtp
-from tests.servers import free_port, serve
+from tests.servers import serve
 
 POSTGRES_URL = os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
@@ -89,8 +89,8 @@ async def sandbox_url(clock: Clock) -> AsyncIterator[str]:
 async def mailbox() -> AsyncIterator[tuple[MailCatcher, int]]:
     """A real SMTP server (aiosmtpd) on a loopback port that keeps what it receives."""
     catcher = MailCatcher()
-    port = free_port()
-    server = await start_smtp(catcher, "127.0.0.1", port)
+    server = await start_smtp(catcher, "127.0.0.1", 0)  # a free port, bound at once
+    port = int(server.sockets[0].getsockname()[1])
     yield catcher, port
     server.close()
     await server.wait_closed()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import pytest
-import uvicorn
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,7 +16,7 @@ from app.runtime import Runtime
 from app.settings import Settings
 from carriers.http import make_client
 from tests.conftest import make_settings
-from tests.servers import free_port
+from tests.servers import bound_socket, serve_on
 
 RECEIVER_HOST = "127.0.0.2"  # loopback, but not 127.0.0.1: the exemption below covers this one address only
 
@@ -45,20 +43,9 @@ class Receiver:
 async def receiver() -> AsyncIterator[Receiver]:
     recv = Receiver()
     app = Starlette(routes=[Route("/hooks", recv.handle, methods=["POST"])])
-    port = free_port()
-    config = uvicorn.Config(app, host=RECEIVER_HOST, port=port, log_level="warning", lifespan="off", loop="none")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    recv.url = f"http://{RECEIVER_HOST}:{port}/hooks"
-    try:
+    async with serve_on(app, bound_socket(RECEIVER_HOST)) as base:
+        recv.url = f"{base}/hooks"
         yield recv
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture
