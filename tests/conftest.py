@@ -4,14 +4,12 @@ real loopback servers for the sandbox carrier and SMTP, and a runtime wired to t
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import make_engine
@@ -22,6 +20,7 @@ from carriers.http import make_client
 from carriers.sandbox.server import create_sandbox_app
 from notifications.channels.email import SmtpEmailChannel
 from notifications.mail_catcher import MailCatcher, start_smtp
+from tests.databases import PostgresSchemas, SqliteTemplate
 from tests.servers import serve
 
 POSTGRES_URL = os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", "")
@@ -33,31 +32,51 @@ class Database:
     kind: str
     url: str
     options: dict[str, object]
+    tables: bool = False  # the models' tables are there already (when the test uses `engine`)
+
+
+SQLITE_TEMPLATE = SqliteTemplate()
+POSTGRES_SCHEMAS = PostgresSchemas(POSTGRES_URL)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_schemas() -> Iterator[None]:
+    """The PostgreSQL schemas this test process kept for reuse are dropped when it ends."""
+    yield
+    POSTGRES_SCHEMAS.close()
 
 
 @pytest.fixture(params=DATABASES)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """An empty database: a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards."""
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    """An empty database: a fresh SQLite file, or a fresh PostgreSQL schema dropped afterwards. For a test that uses
+    `engine`, it holds the models' tables already, all empty: a copy of a template file, or a schema that is put
+    back as new after the test and used again (see tests/databases.py)."""
+    tables = "engine" in request.fixturenames
     if request.param == "sqlite":
-        yield Database("sqlite", f"sqlite+aiosqlite:///{tmp_path / 'test.db'}", {})
+        path = tmp_path / "test.db"
+        if tables:
+            await SQLITE_TEMPLATE.copy_to(path, tmp_path_factory.getbasetemp())
+        yield Database("sqlite", f"sqlite+aiosqlite:///{path}", {}, tables)
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(POSTGRES_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    schema = await (POSTGRES_SCHEMAS.take() if tables else POSTGRES_SCHEMAS.create_empty())
     try:
-        yield Database("postgres", POSTGRES_URL, {"connect_args": {"server_settings": {"search_path": schema}}})
+        options: dict[str, object] = {"connect_args": {"server_settings": {"search_path": schema}}}
+        yield Database("postgres", POSTGRES_URL, options, tables)
     finally:
-        async with admin.begin() as conn:
-            await conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        await admin.dispose()
+        if tables:
+            POSTGRES_SCHEMAS.give_back(schema)
+        else:
+            await POSTGRES_SCHEMAS.drop(schema)
 
 
 @pytest.fixture
 async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
     eng = make_engine(database.url, **database.options)  # type: ignore[arg-type]
-    async with eng.begin() as conn:
-        await conn.run_sync(metadata.create_all)
+    if not database.tables:
+        async with eng.begin() as conn:
+            await conn.run_sync(metadata.create_all)
     yield eng
     await eng.dispose()
 
