@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -50,3 +51,12 @@ def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     from app.security import passwords
 
     monkeypatch.setattr(passwords, "_hasher", QUICK_HASHER)
+
+
+@pytest.fixture(autouse=True)
+def private_logo_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Uploaded logos go to the test's own folder, not the checkout's var/uploads shared by every run and worker
+    (the console writes them under a fixed folder, not the settings' uploads_dir)."""
+    from app.web.console import branding
+
+    monkeypatch.setattr(branding, "UPLOADS", tmp_path / "uploads" / "logos")
