@@ -4,11 +4,13 @@ real loopback servers for the sandbox carrier and SMTP, and a runtime wired to t
 from __future__ import annotations
 
 import os
+import ssl
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,6 +27,11 @@ from tests.servers import serve
 
 POSTGRES_URL = os.environ.get("ORDERTRAIL_TEST_POSTGRES_URL", "")
 DATABASES = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+
+# The TLS contexts of the clients the fixtures make, built once per test process just as each client would build its
+# own: building one reads the whole CA bundle (~30 ms) and every test makes clients (which talk plain HTTP here).
+CARRIER_TLS = ssl.create_default_context()  # carriers.http.CarrierTransport's for verify=True
+CLIENT_TLS = httpx.create_ssl_context()  # httpx.AsyncClient's for verify=True
 
 
 @dataclass
@@ -132,7 +139,7 @@ def make_settings(**overrides: object) -> Settings:
 async def runtime(engine: AsyncEngine, sandbox_url: str, mailbox: tuple[MailCatcher, int]) -> AsyncIterator[Runtime]:
     _, smtp_port = mailbox
     settings = make_settings(sandbox_carrier_url=sandbox_url, smtp_port=smtp_port)
-    rt = Runtime(settings=settings, engine=engine, http=make_client())
+    rt = Runtime(settings=settings, engine=engine, http=make_client(verify=CARRIER_TLS))
     rt.channels["email"] = SmtpEmailChannel("127.0.0.1", smtp_port, connections=2, timeout=5)
     yield rt
     for channel in rt.channels.values():

@@ -15,6 +15,7 @@ from app.db import writing
 from app.web.app import create_app
 from tests.analytics import builders as b
 from tests.browser.conftest import browser as browser  # the Chromium fixture, for test_browser.py
+from tests.conftest import CLIENT_TLS
 from tests.factories import make_merchant
 from tests.servers import serve
 
@@ -138,5 +139,5 @@ async def base_url(runtime) -> AsyncIterator[str]:  # type: ignore[no-untyped-de
 
 @pytest.fixture
 async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=CLIENT_TLS) as http:
         yield http

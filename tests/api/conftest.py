@@ -20,7 +20,7 @@ from app.models import metadata
 from app.runtime import Runtime
 from app.web.app import create_app
 from carriers.http import make_client
-from tests.conftest import DATABASES, POSTGRES_URL, make_settings
+from tests.conftest import CARRIER_TLS, CLIENT_TLS, DATABASES, POSTGRES_URL, make_settings
 from tests.factories import add_shipment, make_merchant
 from tests.servers import serve
 
@@ -53,7 +53,7 @@ async def base_url(runtime: Runtime) -> AsyncIterator[str]:
 @pytest.fixture
 async def shops(runtime: Runtime, base_url: str) -> AsyncIterator[tuple[Shop, Shop]]:
     """Two shops with their own keys, to show each sees only its own data."""
-    async with httpx.AsyncClient(base_url=base_url) as client:
+    async with httpx.AsyncClient(base_url=base_url, verify=CLIENT_TLS) as client:
         a_id, a_key = await make_merchant(runtime.engine, "shop-a")
         b_id, b_key = await make_merchant(runtime.engine, "shop-b")
         yield Shop(a_id, a_key, client), Shop(b_id, b_key, client)
@@ -78,7 +78,7 @@ async def _prepare(url: str, options: dict[str, object]) -> tuple[Runtime, str, 
         await conn.run_sync(metadata.create_all)
     merchant_id, key = await make_merchant(engine, "shop-a")
     _, other_key = await make_merchant(engine, "shop-b")
-    runtime = Runtime(settings=make_settings(database_url=url), engine=engine, http=make_client())
+    runtime = Runtime(settings=make_settings(database_url=url), engine=engine, http=make_client(verify=CARRIER_TLS))
     for number in range(1, 4):  # low ids exist, so generated ids sometimes hit a real row
         await add_shipment(
             engine, merchant_id, runtime.settings.secret_key, f"SBDL2900000000{number}", order_number=str(number)

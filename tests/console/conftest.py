@@ -11,6 +11,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from app.web.app import create_app
+from tests.conftest import CLIENT_TLS
 from tests.servers import serve
 
 
@@ -23,7 +24,7 @@ async def base_url(runtime) -> AsyncIterator[str]:  # type: ignore[no-untyped-de
 
 @pytest.fixture
 async def client(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=10) as http:
+    async with httpx.AsyncClient(base_url=base_url, timeout=10, verify=CLIENT_TLS) as http:
         yield http
 
 

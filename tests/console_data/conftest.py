@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from app.web.app import create_app
+from tests.conftest import CLIENT_TLS
 from tests.factories import make_merchant
 from tests.servers import serve
 
@@ -41,6 +42,6 @@ async def console(console_server: str, runtime) -> AsyncIterator[Console]:
 
     shop, _ = await make_merchant(runtime.engine, "acme")
     other, _ = await make_merchant(runtime.engine, "other")
-    async with httpx.AsyncClient(base_url=console_server) as client:
+    async with httpx.AsyncClient(base_url=console_server, verify=CLIENT_TLS) as client:
         csrf = await sign_in(client, runtime.engine, shop)
         yield Console(client, console_server, shop, other, csrf)

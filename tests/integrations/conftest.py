@@ -15,7 +15,7 @@ from starlette.routing import Route
 from app.runtime import Runtime
 from app.settings import Settings
 from carriers.http import make_client
-from tests.conftest import make_settings
+from tests.conftest import CARRIER_TLS, make_settings
 from tests.servers import bound_socket, serve_on
 
 RECEIVER_HOST = "127.0.0.2"  # loopback, but not 127.0.0.1: the exemption below covers this one address only
@@ -51,6 +51,6 @@ async def receiver() -> AsyncIterator[Receiver]:
 @pytest.fixture
 async def rt(engine: AsyncEngine) -> AsyncIterator[Runtime]:
     settings = local_webhook_settings()
-    runtime = Runtime(settings=settings, engine=engine, http=make_client())
+    runtime = Runtime(settings=settings, engine=engine, http=make_client(verify=CARRIER_TLS))
     yield runtime
     await runtime.http.aclose()
