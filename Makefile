@@ -23,8 +23,11 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	npm ci --prefix tests/browser --no-audit --no-fund --silent
 	@touch $(AXE)
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist); each has its own databases, ports and temporary files.
+TEST_WORKERS ?= 2
+
 test: $(STAMP) $(AXE)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
