@@ -15,7 +15,6 @@ from app.db import reading
 from app.models import ChangeRequest, LineItem, Merchant, Order, Shipment, SurveyResponse, TrackingEvent
 from app.security.tokens import looks_like_token, token_hash
 from app.web.driver_queries import DriverQuery
-from app.web.json_rows import JsonRows, rows_as_json
 from app.web.page_reads import page_reads
 
 SH, ORD, M, LI, EV = (t.__table__ for t in (Shipment, Order, Merchant, LineItem, TrackingEvent))
@@ -54,7 +53,6 @@ RequestRow = namedtuple("RequestRow", [c.name for c in CR.c])  # type: ignore[mi
 FeedbackRow = namedtuple("FeedbackRow", [c.name for c in SR.c])  # type: ignore[misc]
 _ORDER_AT, _MERCHANT_AT = len(SH.c), len(SH.c) + len(ORD.c)
 _REQUEST_MERCHANT_AT = list(CR.c).index(CR.c.merchant_id)
-_FEEDBACK_MERCHANT_AT = list(SR.c).index(SR.c.merchant_id)
 _ORDER = select(ORD).where(ORD.c.id == bindparam("order_id"), ORD.c.merchant_id == bindparam("merchant_id"))
 _MERCHANT = select(M).where(M.c.id == bindparam("merchant_id"))
 _ITEMS = select(LI).where(LI.c.order_id == bindparam("order_id")).order_by(LI.c.id)
@@ -72,31 +70,6 @@ _REQUESTS = select(CR).where(CR.c.order_id == bindparam("order_id")).order_by(CR
 _FEEDBACK = select(SR).where(
     SR.c.order_id == bindparam("order_id"), SR.c.merchant_id == bindparam("merchant_id"), SR.c.kind == "feedback"
 )
-
-# PostgreSQL: the order's shipments with the order and the shop, and as JSON the order's items and requests and
-# this shipment's events and feedback, in one statement (one round trip instead of four or five; each costs the
-# page's process a send, a wake-up and a receive). SQLite's statements run in the process and stay apart.
-_OF_TOKEN = SH.c.token_hash == bindparam("digest")  # related rows are read for the token's own row only
-_ITEM_COLUMNS, _REQUEST_COLUMNS, _FEEDBACK_COLUMNS = tuple(LI.c), tuple(CR.c), tuple(SR.c)
-_IN_ONE = (
-    select(
-        SH,
-        ORD,
-        M,
-        rows_as_json(_ITEM_COLUMNS, (LI.c.order_id == ORD.c.id) & _OF_TOKEN, LI.c.id),
-        rows_as_json(_EVENT_SHOWN, (EV.c.shipment_id == SH.c.id) & _OF_TOKEN, EV.c.occurred_at.desc(), EV.c.id.desc()),
-        rows_as_json(_REQUEST_COLUMNS, (CR.c.order_id == ORD.c.id) & _OF_TOKEN, CR.c.id.desc()),
-        rows_as_json(_FEEDBACK_COLUMNS, (SR.c.order_id == ORD.c.id) & (SR.c.kind == "feedback") & _OF_TOKEN, SR.c.id),
-    )
-    .join(ORD, ORD.c.id == SH.c.order_id)
-    .join(M, M.c.id == SH.c.merchant_id)
-    .where(SH.c.order_id == _ORDER_OF_TOKEN)
-    .order_by(SH.c.id)
-)
-_IN_ONE_ON_DRIVER = DriverQuery(_IN_ONE)
-_JSON_AT = _MERCHANT_AT + len(M.c)
-_ITEMS_JSON, _EVENTS_JSON = JsonRows(_ITEM_COLUMNS), JsonRows(_EVENT_SHOWN)
-_REQUESTS_JSON, _FEEDBACK_JSON = JsonRows(_REQUEST_COLUMNS), JsonRows(_FEEDBACK_COLUMNS)
 
 _ON_DRIVER = {
     name: DriverQuery(statement)
@@ -125,13 +98,6 @@ async def by_token_on(conn: Any, token: str) -> TrackingData | None:
     if not looks_like_token(token):
         return None
     digest = token_hash(token)
-    if conn.dialect.name == "postgresql":
-        return await _by_token_in_one(conn, digest)
-    return await _by_token_in_statements(conn, digest)
-
-
-async def _by_token_in_statements(conn: Any, digest: str) -> TrackingData | None:
-    """`by_token_on` in one short statement per table (SQLite, where a statement costs no round trip)."""
     rows = await conn.rows(_ON_DRIVER["shipments"], {"digest": digest})
     shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
     at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
@@ -152,31 +118,6 @@ async def _by_token_in_statements(conn: Any, digest: str) -> TrackingData | None
     feedback = None
     if shipment.status == "delivered":
         found = await conn.rows(_ON_DRIVER["feedback"], keys)
-        feedback = FeedbackRow._make(found[0]) if found else None
-    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
-
-
-async def _by_token_in_one(conn: Any, digest: str) -> TrackingData | None:
-    """`by_token_on` in one statement (PostgreSQL): the same rows, the related ones decoded from JSON."""
-    rows = await conn.rows(_IN_ONE_ON_DRIVER, {"digest": digest})
-    shipments = [ShipmentRow._make(r[:_ORDER_AT]) for r in rows]
-    at = next((i for i, s in enumerate(shipments) if s.token_hash == digest), None)
-    if at is None:
-        return None
-    row, shipment = rows[at], shipments[at]
-    order = OrderRow._make(row[_ORDER_AT:_MERCHANT_AT])
-    merchant_id = shipment.merchant_id
-    if order.merchant_id != merchant_id:
-        return None
-    merchant = MerchantRow._make(row[_MERCHANT_AT:_JSON_AT])
-    items_json, events_json, requests_json, feedback_json = row[_JSON_AT:]
-    siblings = [s for s in shipments if s.id != shipment.id and s.merchant_id == merchant_id]
-    items = [ItemRow._make(r) for r in _ITEMS_JSON(items_json)]
-    events = [EventRow._make(r) for r in _EVENTS_JSON(events_json)]
-    requests = [RequestRow._make(r) for r in _REQUESTS_JSON(requests_json) if r[_REQUEST_MERCHANT_AT] == merchant_id]
-    feedback = None
-    if shipment.status == "delivered":
-        found = [r for r in _FEEDBACK_JSON(feedback_json) if r[_FEEDBACK_MERCHANT_AT] == merchant_id]
         feedback = FeedbackRow._make(found[0]) if found else None
     return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
 

@@ -4,36 +4,19 @@ booleans and JSON converted alike), see one snapshot per block on SQLite, and ho
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import select, update
 
 from app.db import reading, writing
-from app.models import ChangeRequest, Merchant, SurveyResponse
+from app.models import Merchant, SurveyResponse
 from app.security.tokens import token_hash
 from app.web.driver_queries import DriverQuery
 from app.web.page_reads import page_reads
-from app.web.pages_data import (
-    _EVENTS,
-    _ITEMS,
-    _SHIPMENTS_OF_TOKEN,
-    _by_token_in_one,
-    _by_token_in_statements,
-    by_token,
-    page_version,
-)
+from app.web.pages_data import _EVENTS, _ITEMS, _SHIPMENTS_OF_TOKEN, by_token, page_version
 from tests.page.conftest import Shop, at_state
 
-M, SR, CR = Merchant.__table__, SurveyResponse.__table__, ChangeRequest.__table__
-
-
-def feedback_row(merchant_id: int, order_id: int, at: datetime, **values: object) -> Any:
-    """The INSERT of a shopper's delivery feedback on an order (a rating, no comment, unsaved unless given)."""
-    row = {"rating": 3, "value": "", "comment": "", "source": "page", "saved": False, **values}
-    return SR.insert().values(
-        merchant_id=merchant_id, order_id=order_id, kind="feedback", created_at=at, updated_at=at, **row
-    )
+M, SR = Merchant.__table__, SurveyResponse.__table__
 
 
 async def test_driver_rows_equal_sqlalchemy_rows(runtime, clock, shop: Shop) -> None:
@@ -61,7 +44,20 @@ async def test_feedback_and_version_read_on_the_driver(runtime, clock, shop: Sho
     data = await by_token(runtime.engine, made.token)
     assert data is not None and data.feedback is None
     async with writing(runtime.engine) as conn:
-        await conn.execute(feedback_row(shop.merchant_id, data.order.id, clock(), rating=4))
+        await conn.execute(
+            SR.insert().values(
+                merchant_id=shop.merchant_id,
+                order_id=data.order.id,
+                kind="feedback",
+                rating=4,
+                value="",
+                comment="",
+                source="page",
+                saved=False,
+                created_at=clock(),
+                updated_at=clock(),
+            )
+        )
     again = await by_token(runtime.engine, made.token)
     assert again is not None and again.feedback.rating == 4
     version = await page_version(runtime.engine, made.token)
@@ -105,45 +101,3 @@ async def test_a_first_view_takes_the_version_the_probe_reads(runtime, clock, sh
     assert version_of(after).version != before.version
     page = await client.get(f"/t/{first.token}")
     assert page.status_code == 200 and f'data-version="{version_of(after).version}"' in page.text
-
-
-async def test_one_statement_reads_what_the_statements_read(runtime, clock, shop: Shop) -> None:
-    """PostgreSQL reads the page in one round trip (related rows as JSON): the very data of one statement per table,
-    datetimes, JSON details and booleans included."""
-    delivered = await at_state(runtime, clock, shop, "delivered")
-    await at_state(runtime, clock, shop, "in_transit", serial=2)  # a sibling on the same order
-    other = await at_state(runtime, clock, shop, "in_transit", order="2002", serial=3)  # nothing related
-    data = await by_token(runtime.engine, delivered.token)
-    assert data is not None and len(data.siblings) == 1
-    async with writing(runtime.engine) as conn:
-        await conn.execute(
-            CR.insert(),
-            [
-                {
-                    "merchant_id": shop.merchant_id,
-                    "order_id": data.order.id,
-                    "kind": kind,
-                    "details": {"note": "ç'est <b>", "n": n},
-                    "created_at": clock() + timedelta(microseconds=n),
-                    "resolved_at": clock() if n else None,
-                }
-                for n, kind in enumerate(("address", "swap"))
-            ],
-        )
-        await conn.execute(
-            feedback_row(shop.merchant_id, data.order.id, clock(), rating=5, comment="Parfait", saved=True)
-        )
-    for made in (delivered, other):
-        digest = token_hash(made.token)
-        async with page_reads(runtime.engine) as conn:
-            apart = await _by_token_in_statements(conn, digest)
-        if runtime.engine.dialect.name != "postgresql":
-            continue  # JSON aggregation is PostgreSQL's (json_agg)
-        async with page_reads(runtime.engine) as conn:
-            together = await _by_token_in_one(conn, digest)
-        assert together == apart and apart is not None
-    assert apart is not None and (apart.events or apart.items)
-    again = await by_token(runtime.engine, delivered.token)
-    assert again is not None and [r.kind for r in again.requests] == ["swap", "address"]
-    assert again.requests[0].details == {"note": "ç'est <b>", "n": 1} and again.requests[1].resolved_at is None
-    assert again.feedback.saved is True and again.feedback.created_at.tzinfo is not None
