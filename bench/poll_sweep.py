@@ -56,7 +56,8 @@ SEED_CHUNK = 2_000
 SCENARIO_CODES = ("DL", "OD", "EX", "FA", "PU", "RT", "CU", "LT")
 SINCE_LAST_POLL = timedelta(hours=1)
 TARGET = 0.5  # the sweep's shipments/s over the fastest bare loop's requests/s (issue 3)
-RSS_GROWTH_LIMIT_MB = 3.0  # "worker memory stays flat"
+RSS_GROWTH_LIMIT_MB = 1.0  # "worker memory stays flat": growth over the sweep once its first quarter is done
+STEADY_FROM = 0.25  # by then the fixed-size caches (SQLite's page cache, 2 MB a connection) have filled
 
 
 # --- the shipments: numbers, journeys and the state a previous poll left -------------------------------------------
@@ -240,10 +241,15 @@ class SweepResult:
     seconds: float = 0.0
     cpu_seconds: float = 0.0
     max_claimed: int = 0
+    rss_marks: list[tuple[int, float]] = field(default_factory=list)  # (shipments polled, current RSS MB) per tick
 
     @property
     def rate(self) -> float:
         return self.shipments / self.seconds if self.seconds else 0.0
+
+    def rss_at(self, shipments: int) -> float:
+        """The worker's RSS after the first tick that had polled at least `shipments`."""
+        return next((rss for done, rss in self.rss_marks if done >= shipments), self.rss_marks[-1][1])
 
 
 async def sweep(rt: Runtime, *, now: datetime, pollers: int = 1) -> SweepResult:
@@ -263,6 +269,7 @@ async def sweep(rt: Runtime, *, now: datetime, pollers: int = 1) -> SweepResult:
             result.notifications += report.notifications
             for kind, count in report.errors.items():
                 result.errors[kind] = result.errors.get(kind, 0) + count
+            result.rss_marks.append((result.shipments, current_rss_mb()))
 
     started, cpu = time.perf_counter(), time.process_time()
     await asyncio.gather(*(poller() for _ in range(pollers)))
@@ -612,6 +619,14 @@ class Row:
     def rss_growth(self) -> float:
         return self.rss[3] - self.rss[2]
 
+    @property
+    def steady_growth(self) -> float:
+        """RSS growth from the end of the sweep's first quarter to its end: what grows with the shipments polled,
+        not the caches of fixed size that fill during the first ticks."""
+        if not self.sweep.rss_marks:
+            return self.rss_growth
+        return self.rss[3] - self.sweep.rss_at(int(self.sweep.shipments * STEADY_FROM))
+
 
 async def measure_database(
     copies: SeededCopies, kind: str, carrier: Carrier, args: argparse.Namespace, now: datetime, per_request: int
@@ -709,7 +724,7 @@ def table(rows: list[Row], shipments: int) -> str:
     head = (
         "| scheme | database | numbers/request | sweep s | sweep shipments/s | fastest bare loop req/s | ratio | "
         "worker CPU µs/shipment | bare CPU µs/request | same-shape bare req/s | sweep req/s | polled once | "
-        "new events | peak RSS before → after MB | RSS before → after MB |\n"
+        "new events | peak RSS before → after MB | RSS before → at 25 % → after MB |\n"
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
@@ -721,7 +736,8 @@ def table(rows: list[Row], shipments: int) -> str:
             f"| {row.scheme} | {row.database} | {row.per_request} | {s.seconds:.1f} | {s.rate:,.0f} | "
             f"{f.request_rate:,.0f} ({f.label}) | {row.ratio:.1%} | {row.cpu_us:.0f} | {cpu_us(f):.0f} | "
             f"{b.request_rate:,.0f} | {sweep_requests:,.0f} | {once} | {c.events:,} | "
-            f"{row.rss[0]:.0f} → {row.rss[1]:.0f} | {row.rss[2]:.0f} → {row.rss[3]:.0f} |"
+            f"{row.rss[0]:.0f} → {row.rss[1]:.0f} | {row.rss[2]:.1f} → {row.rss[3] - row.steady_growth:.1f} → "
+            f"{row.rss[3]:.1f} |"
         )
     return "\n".join(lines)
 
@@ -730,20 +746,20 @@ def verdicts(rows: list[Row]) -> str:
     """Per scheme and database: (a) the sweep at the carrier's own batch size, (b) one number per request, each
     against the fastest bare loop (one number per request); the worker's CPU; its memory over the sweep."""
     lines = [
-        f"Target: sweep shipments/s >= {TARGET:.0%} of the fastest bare loop's requests/s; RSS growth <= "
-        f"{RSS_GROWTH_LIMIT_MB:.0f} MB"
+        f"Target: sweep shipments/s >= {TARGET:.0%} of the fastest bare loop's requests/s; RSS growth after the "
+        f"first {STEADY_FROM:.0%} of the sweep <= {RSS_GROWTH_LIMIT_MB:.0f} MB"
     ]
     for row in rows:
         s, f = row.sweep, row.fastest
         shape = "(a) carrier batch" if row.per_request > 1 else "(b) same shape"
         verdict = "ok" if row.ratio >= TARGET else "MISSED"
-        growth = row.rss_growth
-        memory = "ok" if growth <= RSS_GROWTH_LIMIT_MB else f"GROWTH > {RSS_GROWTH_LIMIT_MB:.0f} MB"
+        growth, steady = row.rss_growth, row.steady_growth
+        memory = "ok" if steady <= RSS_GROWTH_LIMIT_MB else f"GROWTH > {RSS_GROWTH_LIMIT_MB:.0f} MB"
         lines.append(
             f"{row.scheme}/{row.database} {shape}, {row.per_request} number(s)/request: {s.rate:,.0f} shipments/s "
             f"vs {f.request_rate:,.0f} req/s ({f.label}) = {row.ratio:.1%} {verdict}; worker CPU {row.cpu_us:.0f} µs/"
             f"shipment (bare {cpu_us(f):.0f} µs/request); RSS {row.rss[2]:.1f} → {row.rss[3]:.1f} MB "
-            f"({growth:+.1f}) {memory}"
+            f"({growth:+.1f}; {steady:+.1f} after the first {STEADY_FROM:.0%}) {memory}"
         )
     return "\n".join(lines)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from app.db import reading
 from app.models import Notification, Shipment, TrackingEvent
 from app.runtime import Runtime
 from bench.fake_carrier import FakeCarrier
-from bench.poll_sweep import events_expected, plan, seed, sweep
+from bench.poll_sweep import RSS_GROWTH_LIMIT_MB, Row, SweepResult, events_expected, plan, seed, sweep
 from carriers.http import make_client
 from tests.conftest import make_settings
 from tests.servers import serve
@@ -55,6 +56,9 @@ async def test_sweep_polls_every_shipment_once_and_stores_its_events(engine, clo
         await rt.http.aclose()
 
     assert result.shipments == COUNT and result.errors == {}
+    polled = [done for done, _ in result.rss_marks]  # one mark per tick, as the shipments polled grow
+    assert polled == sorted(set(polled)) and len(polled) == result.ticks
+    assert result.rss_marks[-1][0] == COUNT and all(rss > 0 for _, rss in result.rss_marks)
     assert result.max_claimed <= 40  # ticks of claimed batches, never every shipment at once
     stats = await sandbox_stats(sandbox_url)
     assert stats["numbers"] == COUNT  # each number asked for exactly once: nothing polled twice or skipped
@@ -69,6 +73,19 @@ async def test_sweep_polls_every_shipment_once_and_stores_its_events(engine, clo
         assert (await sweep(again, now=now)).shipments == 0
     finally:
         await again.http.aclose()
+
+
+def test_memory_verdict_reads_growth_after_the_first_quarter_of_the_sweep() -> None:
+    """A cache that fills during the first ticks is flat memory; growth that goes on with the shipments is not."""
+    filled = SweepResult(shipments=1000, rss_marks=[(250, 105.0), (500, 105.2), (750, 105.4), (1000, 105.5)])
+    growing = SweepResult(shipments=1000, rss_marks=[(250, 101.0), (500, 102.5), (750, 104.0), (1000, 105.5)])
+    rows = [
+        Row("http", "sqlite", 50, found, None, None, None, 0.0, (100.0, 106.0, 100.0, found.rss_marks[-1][1]))  # type: ignore[arg-type]
+        for found in (filled, growing)
+    ]
+    assert rows[0].rss_growth == rows[1].rss_growth > RSS_GROWTH_LIMIT_MB
+    assert rows[0].steady_growth == pytest.approx(0.5) and rows[1].steady_growth == pytest.approx(4.5)
+    assert rows[0].steady_growth <= RSS_GROWTH_LIMIT_MB < rows[1].steady_growth
 
 
 async def test_fake_carrier_answers_like_the_sandbox(clock, sandbox_url) -> None:
