@@ -4,7 +4,7 @@ same run. Warm = repeated views of one page (rendered page cached); cold = every
 `--pages` seeded pages (rendered-page cache off; nothing about that page in memory yet: its order's recommendations,
 its scans' formatted times).
 
-Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32] [--pages 10000] [--postgres URL]
+Run: .venv/bin/python -m bench.tracking_page [--seconds 8] [--connections 32] [--pages 20000] [--postgres URL]
 SQLite (a temporary file) by default; with --postgres, a temporary database made on that server and dropped after.
 Needs `wrk` (apt-get install wrk). Targets: warm >= 50 % of bare req/s, cold >= 20 %, p99 < 50 ms.
 """
@@ -355,7 +355,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--pages", type=int, default=10_000, help="pages seeded; cold views each see a new one")
+    parser.add_argument("--pages", type=int, default=20_000, help="pages seeded; cold views each see a new one")
     parser.add_argument("--postgres", metavar="URL", help="postgresql+asyncpg://… (a database is made there)")
     parser.add_argument("--serve", nargs=3, metavar=("DB", "PORT", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
