@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, select, update
@@ -195,6 +196,9 @@ def _error_row(ship: Any, result: TrackResult, now: datetime, retry_after: float
     return row
 
 
+_shipment_id = attrgetter("id")
+
+
 async def apply_results(
     engine: AsyncEngine,
     *,
@@ -205,8 +209,13 @@ async def apply_results(
     speed: float = 1.0,
     retry_after: float | None = None,
 ) -> ApplyReport:
-    """Write one polled batch: Core executemany for every table, all in one transaction."""
+    """Write one polled batch: Core executemany for every table, all in one transaction.
+
+    The batch is written in shipment-id order, whatever order it was claimed in (due time): each table and index is
+    then walked forward, neighbouring rows share the pages read and dirtied, and a shipment's new events keep their
+    carrier's order. On SQLite at 100,000 shipments this made the sweep ~4 % faster (bench/poll_sweep.py)."""
     report = ApplyReport()
+    shipments = sorted(shipments, key=_shipment_id)
     by_number = {r.tracking_number.upper(): r for r in results}
     ok_rows: list[dict[str, Any]] = []
     error_rows: list[dict[str, Any]] = []
