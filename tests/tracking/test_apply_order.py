@@ -3,7 +3,7 @@ the carrier's order."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,6 +16,12 @@ from carriers.status import Status
 from tests.factories import add_shipment, make_merchant
 
 SH, ORD, EV = Shipment.__table__, Order.__table__, TrackingEvent.__table__
+
+
+def scan(time: datetime, code: str, description: str, location: str) -> TrackEvent:
+    return TrackEvent(
+        time=time, status=Status.IN_TRANSIT, carrier_code=code, description=description, location=location
+    )
 
 
 async def test_batch_claimed_out_of_order_is_written_by_shipment_id(runtime, clock) -> None:
@@ -37,20 +43,8 @@ async def test_batch_claimed_out_of_order_is_written_by_shipment_id(runtime, clo
             tracking_number=row.tracking_number,
             status=Status.IN_TRANSIT,
             events=[
-                TrackEvent(
-                    time=at - timedelta(hours=1),
-                    status=Status.IN_TRANSIT,
-                    carrier_code="T",
-                    description="Sorted",
-                    location="Lyon",
-                ),
-                TrackEvent(
-                    time=at - timedelta(hours=5),
-                    status=Status.IN_TRANSIT,
-                    carrier_code="P",
-                    description="Received",
-                    location="Paris",
-                ),
+                scan(at - timedelta(hours=1), "T", "Sorted", "Lyon"),
+                scan(at - timedelta(hours=5), "P", "Received", "Paris"),
             ],
         )
         for row in rows
