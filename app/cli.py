@@ -33,10 +33,12 @@ def cmd_migrate(_args: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from app.runtime import tune_gc
     from app.web.app import create_app
 
     settings = load_settings()
     app = create_app(settings, scheduler=not args.no_scheduler)
+    tune_gc()  # what is alive now is frozen out of the collector's full passes (app.runtime.tune_gc)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", proxy_headers=True)
 
 
@@ -58,7 +60,7 @@ def cmd_worker(_args: argparse.Namespace) -> None:
             scheduler.shutdown(wait=False)
             await rt.close()
 
-    run_worker(run())  # uvloop and the collector set for polling (app.runtime.tune_gc_for_worker)
+    run_worker(run())  # uvloop and the collector set for polling (app.runtime.tune_gc)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

@@ -10,7 +10,7 @@ from starlette.routing import Mount
 
 from app.demo import seed_demo
 from app.migrate import upgrade
-from app.runtime import Runtime
+from app.runtime import Runtime, tune_gc
 from app.settings import Settings
 from app.web.app import create_app
 from notifications.mail_catcher import MailCatcher, start_smtp, viewer_app
@@ -49,6 +49,7 @@ async def _serve(settings: Settings, port: int, smtp_port: int) -> None:
     app = create_app(settings, runtime=runtime, scheduler=True, extra_mounts=mounts)
     _print_welcome(settings, shop, smtp_port)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    tune_gc()  # as `ordertrail serve` does (app.runtime.tune_gc)
     try:
         await server.serve()
     finally:

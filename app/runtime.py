@@ -1,4 +1,5 @@
-"""The per-process runtime: settings, database engine, shared HTTP client, channels and carrier adapters."""
+"""The per-process runtime: settings, database engine, shared HTTP client, channels, carrier adapters, and the pages
+to render ahead."""
 
 from __future__ import annotations
 
@@ -28,17 +29,19 @@ def run_worker(main: Coroutine[Any, Any, T]) -> T:
     default loop (compare with `python -m bench.poll_sweep --loop asyncio`)."""
     import uvloop
 
-    tune_gc_for_worker()
+    tune_gc()
     return uvloop.run(main)
 
 
-def tune_gc_for_worker() -> None:
-    """The cyclic collector, set for a worker that allocates hundreds of thousands of short-lived objects per sweep.
+def tune_gc() -> None:
+    """The cyclic collector, set for a process that allocates many short-lived objects per unit of work (a poll
+    sweep's shipments, a page view's rows and strings); called by the worker and the web server once started.
 
     What is alive at start (modules, models, SQLAlchemy's tables and caches: ~140k objects) is frozen out of the
     full passes: a poll sweep triggered a few, and each walked all of them (~80 ms; 15-20 µs of CPU per polled
-    shipment). Young collections run every 10,000 net allocations instead of 700 (~320 per 10k shipments came down
-    to ~12; the whole sweep ~10 % less CPU), so fewer chunk-lived objects get promoted and rescanned. Cyclic garbage
+    shipment); in the web server each stopped every request in flight for 100-160 ms (most of the first views'
+    p99). Young collections run every 10,000 net allocations instead of 700 (~320 per 10k shipments came down
+    to ~12; the whole sweep ~10 % less CPU), so fewer short-lived objects get promoted and rescanned. Cyclic garbage
     made after start is still collected, only in larger batches.
     """
     gc.collect()
@@ -52,6 +55,8 @@ class Runtime:
     engine: AsyncEngine
     http: httpx.AsyncClient
     channels: dict[str, Any] = field(default_factory=dict)
+    # shipments whose message just left: their tracking pages are rendered ahead (app.web.stored_pages)
+    pages_to_store: set[int] = field(default_factory=set)
     _adapters: dict[tuple[str, int | None, int | None], CarrierAdapter] = field(default_factory=dict)
 
     @classmethod

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -21,6 +22,7 @@ from app.runtime import Runtime
 from app.sqlite_statistics import REFRESH_HOURS, refresh_statistics
 from app.tracking.poller import poll_once
 from app.tracking.push import cleanup_inbox, process_inbox
+from app.web.stored_pages import delete_expired, store_pending
 
 log = logging.getLogger("ordertrail.scheduler")
 
@@ -88,6 +90,12 @@ def build_scheduler(rt: Runtime) -> AsyncIOScheduler:
     scheduler.add_job(counted("estimate refits", lambda rt: refit(rt.engine)), "interval", minutes=10, id="estimates")
     scheduler.add_job(
         counted("analytics days rolled up", lambda rt: refresh_rollups(rt.engine)), "interval", minutes=5, id="rollups"
+    )
+    pages = SimpleNamespace(runtime=rt)  # the page job's caches (recommendation parts), like a web app's state
+    render_ahead = counted("pages rendered ahead", lambda rt: store_pending(pages))
+    scheduler.add_job(render_ahead, "interval", seconds=2, id="pages")
+    scheduler.add_job(
+        counted("stored pages expired", lambda rt: delete_expired(rt.engine, datetime.now(UTC))), "interval", hours=1
     )
     scheduler.add_job(
         counted("carrier push cleanup", lambda rt: cleanup_inbox(rt.engine, datetime.now(UTC))), "interval", hours=1

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import make_engine, reading, writing
 from app.models import CarrierAccountRow, Merchant, Notification, Order, Shipment, TrackingEvent, metadata
-from app.runtime import Runtime, tune_gc_for_worker
+from app.runtime import Runtime, tune_gc
 from app.security.crypto import key_from_settings, seal
 from app.security.tokens import derive_token, token_hash
 from app.settings import Settings
@@ -789,7 +789,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{args.loop} event loop, {os.cpu_count()} CPUs, Python {python}"
     )
     # The bare loops and the sweep share the process, hence the event loop: the comparison stays like for like.
-    tune_gc_for_worker()  # as app.runtime.run_worker does for the worker
+    tune_gc()  # as app.runtime.run_worker does for the worker
     rows = uvloop.run(run(args)) if args.loop == "uvloop" else asyncio.run(run(args))
     print()
     print(table(rows, args.shipments))

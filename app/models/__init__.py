@@ -50,6 +50,7 @@ from app.models.integrations import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from app.models.pages import RenderedPage
 
 metadata = SQLModel.metadata
 
@@ -78,6 +79,7 @@ __all__ = [
     "PasswordReset",
     "Product",
     "RecommendationRule",
+    "RenderedPage",
     "RollupState",
     "SaveOffer",
     "Shipment",

@@ -61,6 +61,9 @@ class Merchant(SQLModel, table=True):
     # Shopify: the app's shared secret, sealed like carrier credentials
     shopify_domain: str = Field(default="", max_length=253)
     shopify_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # Moved by database triggers on any write to this row, its products or its recommendation rules (app.models.pages):
+    # a page stored by one process is not served by another once the shop's look or catalogue has changed.
+    page_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utcnow)
 
 

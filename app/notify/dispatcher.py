@@ -81,11 +81,24 @@ async def dispatch_once(
     outcomes = list(zip(rows, results, strict=True))
     await outbox.record(rt.engine, outcomes, now=datetime.now(UTC) if now is None else now)
     checkpoint("after_commit")
+    _pages_to_store(rt, outcomes)
     await record_errors(rt.engine, errors, at)
     for _, result in outcomes:
         key = outcome_name(result)
         report.outcomes[key] = report.outcomes.get(key, 0) + 1
     return report
+
+
+# Shipments waiting for their page to be rendered ahead, at most: beyond it, pages are built on their first view.
+MAX_PAGES_TO_STORE = 50_000
+
+
+def _pages_to_store(rt: Runtime, outcomes: list[tuple[Any, SendResult]]) -> None:
+    """The shipments whose message just left: shoppers open its link soon after, so their pages are rendered
+    ahead by the worker's page job (app.web.stored_pages.store_pending)."""
+    for row, result in outcomes:
+        if result.ok and row.shipment_id and len(rt.pages_to_store) < MAX_PAGES_TO_STORE:
+            rt.pages_to_store.add(int(row.shipment_id))
 
 
 async def _send_one(

@@ -19,7 +19,7 @@ class PartsCache:
         self.max_weight = max_weight
         self._shops: OrderedDict[int, ShopParts] = OrderedDict()
 
-    def shop(self, merchant_id: int, generation: int) -> ShopParts:
+    def shop(self, merchant_id: int, generation: object) -> ShopParts:
         """The shop's parts for this generation (fresh ones when the generation moved or the ttl passed)."""
         found = self._shops.get(merchant_id)
         if found is None or found.generation != generation or time.monotonic() - found.born > self.ttl:

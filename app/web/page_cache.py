@@ -13,7 +13,7 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
-    html: str
+    html: bytes  # UTF-8, encoded once
     order_id: int
     product_ids: tuple[int, ...]  # recommendations shown: an impression each time the page is served
     born: float = field(default_factory=time.monotonic)

@@ -152,26 +152,29 @@ class PageVersion:
     order_locale: str
     shop_locale: str
     frame_ancestors: str
+    shop_revision: int  # merchant.page_revision: the shop's branding and catalogue, as every process sees them
 
 
 _OTHER = SH.alias("other")
 _NEWEST_SIBLING = select(func.max(_OTHER.c.updated_at)).where(_OTHER.c.order_id == SH.c.order_id).scalar_subquery()
-_VERSION = (
-    select(
-        SH.c.id,
-        SH.c.merchant_id,
-        SH.c.order_id,
-        SH.c.updated_at,
-        ORD.c.updated_at,
-        _NEWEST_SIBLING,
-        ORD.c.locale,
-        M.c.default_locale,
-        M.c.frame_ancestors,
-    )
-    .join(ORD, ORD.c.id == SH.c.order_id)
-    .join(M, M.c.id == SH.c.merchant_id)
-    .where(SH.c.token_hash == bindparam("digest"))
+VERSION_COLUMNS = (
+    SH.c.id,
+    SH.c.merchant_id,
+    SH.c.order_id,
+    SH.c.updated_at,
+    ORD.c.updated_at,
+    _NEWEST_SIBLING,
+    ORD.c.locale,
+    M.c.default_locale,
+    M.c.frame_ancestors,
+    M.c.page_revision,
 )
+# the shipment found by its token's hash, with its order and shop (other columns may be selected beside these)
+SHIPMENT_OF_TOKEN = (
+    SH.join(ORD, ORD.c.id == SH.c.order_id).join(M, M.c.id == SH.c.merchant_id),
+    SH.c.token_hash == bindparam("digest"),
+)
+_VERSION = select(*VERSION_COLUMNS).select_from(SHIPMENT_OF_TOKEN[0]).where(SHIPMENT_OF_TOKEN[1])
 _VERSION_ON_DRIVER = DriverQuery(_VERSION)
 
 
@@ -189,9 +192,13 @@ async def page_version_on(conn: Any, token: str) -> PageVersion | None:
     found = await conn.rows(_VERSION_ON_DRIVER, {"digest": token_hash(token)})
     if not found:
         return None
-    row = found[0]
+    return version_from_row(found[0])
+
+
+def version_from_row(row: Any) -> PageVersion:
+    """The PageVersion of a row starting with VERSION_COLUMNS."""
     version = _version_text(row[3], row[4], row[5])
-    return PageVersion(int(row[0]), int(row[1]), int(row[2]), version, row[6], row[7], row[8])
+    return PageVersion(int(row[0]), int(row[1]), int(row[2]), version, row[6], row[7], row[8], int(row[9]))
 
 
 def version_of(data: TrackingData) -> PageVersion:
@@ -206,6 +213,7 @@ def version_of(data: TrackingData) -> PageVersion:
         order.locale,
         merchant.default_locale,
         merchant.frame_ancestors,
+        int(merchant.page_revision),
     )
 
 

@@ -16,11 +16,9 @@ from app.db import reading
 from app.i18n import from_accept_language, pick
 from app.models import Product
 from app.web.page_cache import CachedPage, cache_for, memo_for, seen_for
-from app.web.page_context import tracking_context, zone_named
-from app.web.page_estimate import choose, learned
 from app.web.page_events import queue_for, visitor_of
 from app.web.page_reads import page_reads
-from app.web.page_recommendations import order_recommendations
+from app.web.page_render import render_tracking_html
 from app.web.page_watch import shop_generation
 from app.web.pages_data import (
     PageVersion,
@@ -31,7 +29,8 @@ from app.web.pages_data import (
     page_version_on,
     version_of,
 )
-from app.web.templating import NONCE_PLACEHOLDER, render_html, render_page
+from app.web.stored_pages import version_and_stored_on
+from app.web.templating import NONCE_PLACEHOLDER, render_page
 
 PR = Product.__table__
 
@@ -58,30 +57,19 @@ async def render_tracking(
     extra: dict[str, Any] | None = None,
 ) -> tuple[str, tuple[int, ...]]:
     """The page's HTML with a nonce placeholder, and the recommended product ids it shows."""
-    engine = request.app.state.runtime.engine
-    zone = zone_named(data.order.timezone or data.merchant.timezone)
-    recommended = [] if limited else await order_recommendations(request, data)
-    today = datetime.now(zone).date()
-    window = None if data.shipment.estimate_latest else await learned(engine, data.shipment, data.order, today)
-    context = tracking_context(
-        data,
-        secret_key=request.app.state.runtime.settings.secret_key,
-        token=token,
-        estimate=choose(data.shipment, data.order, window),
-        recommended=recommended,
-        today=today,
-        locale=locale,
-        zone=zone,
-        limited=limited,
-    )
-    context.update({"lang_param": request.query_params.get("lang", ""), **(extra or {})})
-    html = render_html("pages/tracking.html", context, locale=locale, quick_gettext=True)
-    return html, tuple(r.product_id for r in recommended)
+    lang_param = request.query_params.get("lang", "")
+    state = request.app.state
+    return await render_tracking_html(state, data, token, locale, lang_param=lang_param, limited=limited, extra=extra)
 
 
-def html_response(request: Request, html: str, status_code: int = 200) -> Response:
-    nonce = request.scope.get("csp_nonce", "")
-    return Response(html.replace(NONCE_PLACEHOLDER, nonce), status_code, media_type="text/html")
+_PLACEHOLDER_BYTES = NONCE_PLACEHOLDER.encode()
+
+
+def html_response(request: Request, html: str | bytes, status_code: int = 200) -> Response:
+    """The page with this response's CSP nonce; a cached page is kept encoded, so it is never encoded again."""
+    body = html.encode() if isinstance(html, str) else html
+    nonce = request.scope.get("csp_nonce", "").encode()
+    return Response(body.replace(_PLACEHOLDER_BYTES, nonce), status_code, media_type="text/html")
 
 
 async def tracking_page(request: Request) -> Response:
@@ -101,7 +89,7 @@ async def tracking_page(request: Request) -> Response:
                 return not_found(request)
             extra = {"version": version.version}
             html, product_ids = await render_tracking(request, data, token, key.locale, extra=extra)
-            entry = CachedPage(html, version.order_id, product_ids)
+            entry = CachedPage(html.encode(), version.order_id, product_ids)
             cache.put(key, entry)
             seen_for(state).add(token)
     request.scope["frame_ancestors"] = version.frame_ancestors
@@ -111,11 +99,13 @@ async def tracking_page(request: Request) -> Response:
 
 class PageKey(NamedTuple):
     """What a rendered page depends on: its version, the shop's catalogue and branding (a change in this process
-    renders it afresh), the language and the picker's parameter."""
+    renders it afresh at once; one made elsewhere moves the shop's revision), the language and the picker's
+    parameter."""
 
     shipment_id: int
     version: str
     shop_changes: int
+    shop_revision: int
     locale: str
     lang_param: str
 
@@ -128,10 +118,23 @@ async def _version_and_page(request: Request, reads: Any, token: str, version: P
     cannot be in the cache: its data is read at once and its version taken from it (no version probe then)."""
     state = request.app.state
     if version is None and token not in seen_for(state):
+        found = await version_and_stored_on(reads, token)
+        if found is None:
+            return None, None, None, None
+        version, stored = found
+        key = _page_key(request, version)
+        entry = cache_for(state).get(key)
+        if entry is None and stored is not None and stored.serves(version, key.locale, key.lang_param, _now()):
+            entry = CachedPage(stored.body(), version.order_id, stored.product_ids)
+            cache_for(state).put(key, entry)
+            seen_for(state).add(token)
+        if entry is not None:
+            memo_for(state).put(token, version)
+            return version, key, entry, None
         data = await by_token_on(reads, token)
         if data is None:
             return None, None, None, None
-        version = version_of(data)
+        version = version_of(data)  # the data's own (a change may have landed since the first statement)
         memo_for(state).put(token, version)
         key = _page_key(request, version)
         return version, key, cache_for(state).get(key), data
@@ -147,7 +150,12 @@ async def _version_and_page(request: Request, reads: Any, token: str, version: P
 def _page_key(request: Request, version: PageVersion) -> PageKey:
     shop_changes = shop_generation(request.app.state.runtime.engine).value
     locale = choose_locale(request, version.order_locale, version.shop_locale)
-    return PageKey(version.shipment_id, version.version, shop_changes, locale, request.query_params.get("lang", ""))
+    lang_param = request.query_params.get("lang", "")
+    return PageKey(version.shipment_id, version.version, shop_changes, version.shop_revision, locale, lang_param)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _count_view(request: Request, merchant_id: int, order_id: int, shipment_id: int, products: tuple[int, ...]) -> None:

@@ -84,12 +84,12 @@ async def test_a_new_basket_of_seen_products_is_served_without_sql(runtime, cloc
     both = await order_data(runtime, shop, "2003", ("vase", "mug"), clock)
     request = page_request(runtime)
     with statements(runtime) as sent:
-        picked = await order_recommendations(request, vase)
+        picked = await order_recommendations(request.app.state, vase)
     assert [r.title for r in picked] == ["Fig candle", "Glazed mug"]  # the rule, then the mug of order 2003
     assert sent  # the vase, first seen
-    await order_recommendations(request, mug)
+    await order_recommendations(request.app.state, mug)
     with statements(runtime) as sent:
-        picked = await order_recommendations(request, both)
+        picked = await order_recommendations(request.app.state, both)
     assert sent == []  # a basket never seen, of products seen: assembled in memory
     assert shown(picked) == shown(await uncached(runtime, shop, both))
     assert [r.title for r in picked] == ["Fig candle"]
@@ -103,7 +103,7 @@ async def test_unseen_products_are_read_in_one_batch(runtime, clock, shop: Shop)
     counted = []
     for data in (one, three):
         with statements(runtime) as sent:
-            await order_recommendations(request, data)
+            await order_recommendations(request.app.state, data)
         counted.append(len(sent))
     assert counted[0] == counted[1] <= 4  # rows, rules; orders holding them, rows of those bought with them
 
@@ -127,7 +127,7 @@ async def test_rule_order_across_the_basket_never_a_basket_or_inactive_product(r
     data = await order_data(runtime, shop, "2001", ("vase", "mug"), clock)
     request = page_request(runtime)
     for _ in range(2):  # read, then assembled from the parts kept
-        picked = await order_recommendations(request, data)
+        picked = await order_recommendations(request.app.state, data)
         assert [(r.title, r.reason) for r in picked] == [
             ("Fig candle", "rule"),
             ("Brass lamp", "rule"),
@@ -156,18 +156,22 @@ async def test_a_rule_or_catalogue_change_shows_on_the_next_view(runtime, clock,
     vase = await order_data(runtime, shop, "2001", ("vase",), clock)
     both = await order_data(runtime, shop, "2002", ("vase", "mug"), clock)
     request = page_request(runtime)
-    await order_recommendations(request, vase)
+    await order_recommendations(request.app.state, vase)
     await add_rules(runtime, shop, [("product", "vase", "throw", 0), ("product", "mug", "lamp", 0)])
-    picked = await order_recommendations(request, vase)
+    picked = await order_recommendations(request.app.state, vase)
     assert [r.title for r in picked] == ["Fig candle", "Linen throw", "Glazed mug"]  # the mug: bought with a vase
-    assert [r.title for r in await order_recommendations(request, both)] == ["Fig candle", "Linen throw", "Brass lamp"]
+    assert [r.title for r in await order_recommendations(request.app.state, both)] == [
+        "Fig candle",
+        "Linen throw",
+        "Brass lamp",
+    ]
     async with writing(runtime.engine) as conn:
         await conn.execute(update(PR).where(PR.c.id == shop.product_ids["throw"]).values(active=False))
-    assert [r.title for r in await order_recommendations(request, both)] == ["Fig candle", "Brass lamp"]
+    assert [r.title for r in await order_recommendations(request.app.state, both)] == ["Fig candle", "Brass lamp"]
     async with writing(runtime.engine) as conn:
         await conn.execute(update(RULE).where(RULE.c.merchant_id == shop.merchant_id).values(position=9))
         await conn.execute(update(RULE).where(RULE.c.product_id == shop.product_ids["lamp"]).values(position=0))
-    assert [r.title for r in await order_recommendations(request, both)] == ["Brass lamp", "Fig candle"]
+    assert [r.title for r in await order_recommendations(request.app.state, both)] == ["Brass lamp", "Fig candle"]
 
 
 async def test_parts_expire_and_stay_within_their_bound(runtime, clock, shop: Shop) -> None:
@@ -176,15 +180,15 @@ async def test_parts_expire_and_stay_within_their_bound(runtime, clock, shop: Sh
     assert isinstance(cache, PartsCache) and parts_cache_for(state) is cache
     vase = await order_data(runtime, shop, "2001", ("vase",), clock)
     request = page_request(runtime, state)
-    await order_recommendations(request, vase)
+    await order_recommendations(request.app.state, vase)
     cache.ttl = 0.0  # a change made by another process shows once the parts expire
     with statements(runtime) as sent:
-        await order_recommendations(request, vase)
+        await order_recommendations(request.app.state, vase)
     assert sent
     cache.ttl = 300.0
     cache.max_weight = 12
     for number, basket in enumerate([("vase",), ("mug", "bowl"), ("throw", "lamp", "candle")]):
         data = await order_data(runtime, shop, str(3001 + number), basket, clock)
-        picked = await order_recommendations(request, data)
+        picked = await order_recommendations(request.app.state, data)
         assert shown(picked) == shown(await uncached(runtime, shop, data))
         assert cache.weight <= cache.max_weight

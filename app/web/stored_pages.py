@@ -1,0 +1,164 @@
+"""Tracking pages rendered ahead and stored (`rendered_page`): the worker renders the page of each shipment whose
+message just left, so the burst of first views after a "shipped" email reads one row instead of building the page;
+a first view reads the page's version and its stored rendering in one statement and serves it while it is valid."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import insert_for, reading, writing
+from app.i18n import pick
+from app.models import RenderedPage, Shipment
+from app.security.tokens import derive_token, looks_like_token, token_hash
+from app.web.driver_queries import DriverQuery
+from app.web.page_context import zone_named
+from app.web.page_render import render_tracking_html
+from app.web.pages_data import SHIPMENT_OF_TOKEN, VERSION_COLUMNS, PageVersion, by_token, version_from_row, version_of
+
+log = logging.getLogger("ordertrail.pages")
+
+RP, SH = RenderedPage.__table__, Shipment.__table__
+# How long a stored page may be served at most: bounds what it shows of things that move without a new version
+# (the learned estimate's refits, bought-together counts). The page's local midnight ends it sooner, as its
+# wording depends on the day ("running late").
+STORED_FOR = timedelta(hours=3)
+RENDER_BATCH = 100
+COMPRESSION_LEVEL = 6  # ~22 KB of HTML to ~4 KB; reading it back costs ~30 µs
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPage:
+    locale: str
+    version: str
+    shop_revision: int
+    html: bytes  # compressed
+    product_ids: tuple[int, ...]
+    valid_until: datetime
+
+    def serves(self, version: PageVersion, locale: str, lang_param: str, now: datetime) -> bool:
+        """Whether this rendering is the page a view would render now: same version, same shop revision, same
+        language (and no language chosen with the picker, whose links it would carry), not past its time."""
+        return (
+            not lang_param
+            and self.locale == locale
+            and self.version == version.version
+            and self.shop_revision == version.shop_revision
+            and now < self.valid_until
+        )
+
+    def body(self) -> bytes:
+        """The page's UTF-8 bytes, nonce placeholder inside."""
+        return zlib.decompress(self.html)
+
+
+_STORED_COLUMNS = (RP.c.locale, RP.c.version, RP.c.shop_revision, RP.c.html, RP.c.product_ids, RP.c.valid_until)
+_STORED = (
+    select(*VERSION_COLUMNS, *_STORED_COLUMNS)
+    .select_from(SHIPMENT_OF_TOKEN[0].outerjoin(RP, RP.c.shipment_id == SH.c.id))
+    .where(SHIPMENT_OF_TOKEN[1])
+)
+_STORED_ON_DRIVER = DriverQuery(_STORED)
+_STORED_AT = len(VERSION_COLUMNS)
+
+
+async def version_and_stored_on(conn: Any, token: str) -> tuple[PageVersion, StoredPage | None] | None:
+    """The page's version and its stored rendering if there is one, in one statement on a page_reads connection;
+    None for an unknown token."""
+    if not looks_like_token(token):
+        return None
+    found = await conn.rows(_STORED_ON_DRIVER, {"digest": token_hash(token)})
+    if not found:
+        return None
+    row = found[0]
+    version = version_from_row(row)
+    locale, page_version, revision, html, products, until = row[_STORED_AT:]
+    if html is None:
+        return version, None
+    product_ids = tuple(int(p) for p in products.split(",") if p)
+    return version, StoredPage(locale, page_version, int(revision), bytes(html), product_ids, until)
+
+
+def valid_until(now: datetime, zone: ZoneInfo) -> datetime:
+    """STORED_FOR from now, or the page's next local midnight if that comes first."""
+    local = now.astimezone(zone)
+    midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
+    return min(now + STORED_FOR, midnight.astimezone(UTC))
+
+
+async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime | None = None) -> int:
+    """Render and store the pages of these shipments, in their order's language (the one a view without the
+    picker shows); returns how many were stored. `state` holds `runtime` and this process's page caches."""
+    runtime = state.runtime
+    ids = sorted(set(shipment_ids))
+    stored = 0
+    for start in range(0, len(ids), RENDER_BATCH):
+        chunk = ids[start : start + RENDER_BATCH]
+        async with reading(runtime.engine) as conn:
+            query = select(SH.c.ref, SH.c.token_version).where(SH.c.id.in_(chunk))
+            refs = (await conn.execute(query)).all()
+        rows = []
+        for ref, token_version in refs:
+            token = derive_token(runtime.settings.secret_key, ref, token_version)
+            try:
+                row = await _rendered_row(state, token, now or datetime.now(UTC))
+            except Exception:  # a page that cannot be rendered now is built on its first view, with its error
+                log.exception("rendering a page ahead failed (shipment ref %s)", ref)
+                continue
+            if row is not None:
+                rows.append(row)
+        if rows:
+            async with writing(runtime.engine) as conn:
+                insert = insert_for(conn, RP)
+                replace = {c.name: insert.excluded[c.name] for c in RP.c if c.name != "shipment_id"}
+                await conn.execute(insert.on_conflict_do_update(index_elements=["shipment_id"], set_=replace), rows)
+            stored += len(rows)
+    return stored
+
+
+PER_TICK = 2000
+
+
+async def store_pending(state: Any, *, now: datetime | None = None) -> int:
+    """Render and store up to PER_TICK of the pages the dispatcher queued on `state.runtime.pages_to_store` (the
+    shipments whose message just left); returns how many were stored. A page that fails to render is logged and
+    left to be built on its first view."""
+    pending = state.runtime.pages_to_store
+    taken = [pending.pop() for _ in range(min(PER_TICK, len(pending)))]
+    if not taken:
+        return 0
+    return await store_pages(state, taken, now=now)
+
+
+async def _rendered_row(state: Any, token: str, now: datetime) -> dict[str, Any] | None:
+    data = await by_token(state.runtime.engine, token)
+    if data is None:
+        return None
+    version = version_of(data)
+    locale = pick(data.order.locale, data.merchant.default_locale)
+    html, product_ids = await render_tracking_html(state, data, token, locale, extra={"version": version.version})
+    zone = zone_named(data.order.timezone or data.merchant.timezone)
+    return {
+        "shipment_id": version.shipment_id,
+        "locale": locale,
+        "version": version.version,
+        "shop_revision": version.shop_revision,
+        "html": zlib.compress(html.encode(), COMPRESSION_LEVEL),
+        "product_ids": ",".join(str(p) for p in product_ids),
+        "valid_until": valid_until(now, zone),
+        "rendered_at": now,
+    }
+
+
+async def delete_expired(engine: AsyncEngine, now: datetime) -> int:
+    """Drop the stored pages past their time; returns how many."""
+    async with writing(engine) as conn:
+        return (await conn.execute(delete(RP).where(RP.c.valid_until <= now))).rowcount or 0

@@ -1,0 +1,176 @@
+"""Pages rendered ahead: when a message leaves, the worker stores its shipment's page; a first view serves that
+rendering while it is the page the view would build (same version, shop revision and language, not past its
+time), and builds the page afresh otherwise. The shop's revision moves with every write to its row, products and
+rules, whichever process makes it."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+
+from app.db import reading, writing
+from app.models import Merchant, Product, RecommendationRule, RenderedPage, Shipment, TrackingEvent
+from app.notify.dispatcher import dispatch_once
+from app.web.stored_pages import delete_expired, store_pages, store_pending, valid_until
+from tests.page.conftest import Shop, at_state, make_shop
+from tests.page.test_shop_changes import rec_titles
+
+M, PR, RULE, SH, EV, RP = (
+    t.__table__ for t in (Merchant, Product, RecommendationRule, Shipment, TrackingEvent, RenderedPage)
+)
+PAST_MEMO = 0.06  # a token's version is remembered for 50 ms
+
+
+def state_of(runtime) -> SimpleNamespace:
+    return SimpleNamespace(runtime=runtime)
+
+
+async def rewrite_scans(runtime, shipment_id: int, words: str) -> None:
+    """A change the page's version does not see: only a page built afresh shows it."""
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(EV).where(EV.c.shipment_id == shipment_id).values(description=words))
+
+
+async def revision(runtime, merchant_id: int) -> int:
+    async with reading(runtime.engine) as conn:
+        return int((await conn.execute(select(M.c.page_revision).where(M.c.id == merchant_id))).scalar_one())
+
+
+async def stored_count(runtime) -> int:
+    async with reading(runtime.engine) as conn:
+        return int((await conn.execute(select(func.count()).select_from(RP))).scalar_one())
+
+
+async def test_the_first_view_after_a_message_serves_the_page_stored_when_it_left(
+    runtime, clock, shop: Shop, client
+) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit")
+    report = await dispatch_once(runtime, now=clock.now + timedelta(minutes=15))
+    assert report.outcomes == {"sent": 1}
+    assert runtime.pages_to_store == {made.shipment_id}
+    assert await store_pending(state_of(runtime)) == 1
+    assert runtime.pages_to_store == set() and await stored_count(runtime) == 1
+    await rewrite_scans(runtime, made.shipment_id, "Rewritten after storing")
+
+    page = await client.get(f"/t/{made.token}")
+    assert page.status_code == 200
+    assert "Rewritten after storing" not in page.text and "In transit" in page.text
+    assert rec_titles(page.text) == ["Fig candle"]
+    nonce = re.search(r"'nonce-([^']+)'", page.headers["content-security-policy"]).group(1)
+    assert f'nonce="{nonce}"' in page.text and "__CSP_NONCE__" not in page.text
+
+    async with writing(runtime.engine) as conn:  # the shipment changes: its version moves
+        await conn.execute(update(SH).where(SH.c.id == made.shipment_id).values(updated_at=clock.now))
+    await asyncio.sleep(PAST_MEMO)
+    assert "Rewritten after storing" in (await client.get(f"/t/{made.token}")).text
+
+
+async def test_a_message_not_sent_queues_no_page(runtime, clock, shop: Shop) -> None:
+    await at_state(runtime, clock, shop, "in_transit")
+    async with writing(runtime.engine) as conn:  # the shop's cap reached: the message is deferred, not sent
+        await conn.execute(update(M).where(M.c.id == shop.merchant_id).values(daily_message_cap=0))
+    report = await dispatch_once(runtime, now=clock.now + timedelta(minutes=15))
+    assert "sent" not in report.outcomes and report.claimed == 1
+    assert runtime.pages_to_store == set()
+    assert await store_pages(state_of(runtime), [987_654]) == 0  # an unknown shipment: nothing stored
+
+
+async def test_a_shop_change_made_by_another_process_is_not_hidden_by_a_stored_page(
+    runtime, clock, shop: Shop, client
+) -> None:
+    first = await at_state(runtime, clock, shop, "in_transit", order="S1", serial=1)
+    second = await at_state(runtime, clock, shop, "in_transit", order="S2", serial=2)
+    assert await store_pages(state_of(runtime), [first.shipment_id, second.shipment_id]) == 2
+    for made in (first, second):
+        await rewrite_scans(runtime, made.shipment_id, "Built afresh")
+    async with runtime.engine.connect() as conn:  # straight on the driver: as another process, unseen by this one
+        driver = (await conn.get_raw_connection()).driver_connection
+        if runtime.engine.dialect.name == "sqlite":
+            await driver.execute("UPDATE merchant SET announcement = ? WHERE id = ?", ("Winter sale", shop.merchant_id))
+            await driver.commit()
+        else:
+            await driver.execute("UPDATE merchant SET announcement = $1 WHERE id = $2", "Winter sale", shop.merchant_id)
+    page = (await client.get(f"/t/{first.token}")).text
+    assert "Winter sale" in page and "Built afresh" in page
+
+    assert await store_pages(state_of(runtime), [second.shipment_id]) == 1  # stored again at the new revision
+    await rewrite_scans(runtime, second.shipment_id, "Built afresh twice")
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(PR).where(PR.c.id == shop.product_ids["candle"]).values(title="Cedar candle"))
+    page = (await client.get(f"/t/{second.token}")).text
+    assert rec_titles(page) == ["Cedar candle"] and "Built afresh twice" in page
+
+
+async def test_a_stored_page_is_served_in_its_language_only(runtime, clock, shop: Shop, client) -> None:
+    customer = {"name": "Camille Durand", "email": "camille@example.com", "locale": "fr", "timezone": "Europe/Paris"}
+    made = await at_state(runtime, clock, shop, "in_transit", customer=customer)
+    assert await store_pages(state_of(runtime), [made.shipment_id]) == 1
+    async with reading(runtime.engine) as conn:
+        assert (await conn.execute(select(RP.c.locale))).scalar_one() == "fr"
+    await rewrite_scans(runtime, made.shipment_id, "Built afresh")
+    browser_in_german = await client.get(f"/t/{made.token}", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert 'lang="fr"' in browser_in_german.text and "Built afresh" not in browser_in_german.text  # order's language
+    picked = await client.get(f"/t/{made.token}?lang=de")
+    assert 'lang="de"' in picked.text and "Built afresh" in picked.text
+
+
+async def test_a_stored_page_past_its_time_is_not_served_and_is_deleted(runtime, clock, shop: Shop, client) -> None:
+    old = await at_state(runtime, clock, shop, "in_transit", order="E1", serial=1)
+    fresh = await at_state(runtime, clock, shop, "in_transit", order="E2", serial=2)
+    now = datetime.now(UTC)
+    assert await store_pages(state_of(runtime), [old.shipment_id], now=now - timedelta(hours=4)) == 1
+    assert await store_pages(state_of(runtime), [fresh.shipment_id], now=now) == 1
+    await rewrite_scans(runtime, old.shipment_id, "Built afresh")
+    assert "Built afresh" in (await client.get(f"/t/{old.token}")).text
+    assert await delete_expired(runtime.engine, now) == 1
+    async with reading(runtime.engine) as conn:
+        assert (await conn.execute(select(RP.c.shipment_id))).scalars().all() == [fresh.shipment_id]
+
+
+def test_a_stored_page_lasts_three_hours_or_until_its_local_midnight() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    morning = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+    assert valid_until(morning, paris) == morning + timedelta(hours=3)
+    evening = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # 22:30 in Paris: its midnight is 23:00 UTC
+    assert valid_until(evening, paris) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+    tokyo = ZoneInfo("Asia/Tokyo")  # 06:30 the next day there: three hours on
+    assert valid_until(evening, tokyo) == evening + timedelta(hours=3)
+
+
+async def test_the_shop_revision_moves_with_its_row_products_and_rules_only(runtime, clock, shop: Shop) -> None:
+    other = await make_shop(runtime, slug="autre")
+    made = await at_state(runtime, clock, shop, "in_transit")
+    mine, theirs = await revision(runtime, shop.merchant_id), await revision(runtime, other.merchant_id)
+    writes = [
+        update(M).where(M.c.id == shop.merchant_id).values(primary_color="#224466"),
+        update(PR).where(PR.c.id == shop.product_ids["mug"]).values(price_cents=3100),
+        PR.insert().values(
+            merchant_id=shop.merchant_id,
+            external_id="jug",
+            title="Jug",
+            url="https://lumiere.example.com/products/jug",
+            currency="EUR",
+            updated_at=clock.now,
+        ),
+        delete(PR).where(PR.c.external_id == "jug", PR.c.merchant_id == shop.merchant_id),
+        RULE.insert().values(
+            merchant_id=shop.merchant_id, when_kind="product", when_value="mug", product_id=shop.product_ids["bowl"]
+        ),
+        delete(RULE).where(RULE.c.merchant_id == shop.merchant_id, RULE.c.when_value == "mug"),
+    ]
+    for statement in writes:
+        async with writing(runtime.engine) as conn:
+            await conn.execute(statement)
+        moved = await revision(runtime, shop.merchant_id)
+        assert moved > mine, statement
+        mine = moved
+    async with writing(runtime.engine) as conn:  # the page's own rows move its version, not the shop's revision
+        await conn.execute(update(SH).where(SH.c.id == made.shipment_id).values(updated_at=clock.now))
+        await conn.execute(update(EV).where(EV.c.shipment_id == made.shipment_id).values(location="Lyon"))
+    assert await revision(runtime, shop.merchant_id) == mine
+    assert await revision(runtime, other.merchant_id) == theirs
