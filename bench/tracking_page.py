@@ -322,7 +322,12 @@ def run_mode(database: Path | str, tokens: list[str], cache: bool, seconds: int,
         }
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:  # reported, not hidden: a clean stop flushes the page events
+            server.kill()
+            server.wait()
+            print("note: the server did not stop within 10 s of SIGTERM and was killed")
 
 
 @contextmanager

@@ -25,7 +25,7 @@ SQLITE_ROWS_PER_INSERT = 10_000  # rows per JSON array of `DriverStatement.inser
 class DriverStatement:
     """One compiled statement: its SQL text, its parameter order and the bind processors of the columns needing one."""
 
-    __slots__ = ("_json", "_pick", "_processed", "names", "sql")
+    __slots__ = ("_arrays", "_json", "_pick", "_processed", "names", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
@@ -51,6 +51,12 @@ class DriverStatement:
         self._json = (
             f"{head} SELECT {picks} FROM json_each(?) WHERE true{rest}" if found and closed and simple else None
         )
+        # the same INSERT on PostgreSQL, its rows passed as one array per column (`unnest`), rows counted, not returned
+        self._arrays = None
+        if dialect.name == "postgresql" and head.startswith("INSERT") and found and closed and "(" not in row:
+            types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
+            arrays = ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
+            self._arrays = f"{head} SELECT * FROM unnest({arrays}){rest.split(' RETURNING ', 1)[0]}"
 
     def bind(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Each mapping as the driver's positional tuple, values converted as Core would convert them."""
@@ -74,12 +80,18 @@ class DriverStatement:
 
     async def insert_many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int:
         """`executemany` for an INSERT; on SQLite one statement per SQLITE_ROWS_PER_INSERT rows, its rows passed as
-        one JSON array (`INSERT … SELECT … FROM json_each(?)`).
+        one JSON array (`INSERT … SELECT … FROM json_each(?)`); on PostgreSQL one statement taking an array per column
+        (`INSERT … SELECT * FROM unnest(…)`): one round trip instead of asyncpg's pipeline of one execution per row.
 
         aiosqlite runs statements in its own thread, which needs the interpreter lock to bind every row of an
         executemany: with the event loop busy serving pages, each of those turns waits, and a flush of 7,000 page
         events took 1-2 s, holding SQLite's writer lock all along. One parameter per statement needs one turn.
         Returns the rows inserted (rows skipped by an ON CONFLICT clause not counted)."""
+        if self._arrays is not None and conn.dialect.name == "postgresql":
+            if not rows:
+                return 0
+            columns = tuple(list(column) for column in zip(*self.bind(rows), strict=True))
+            return int((await conn.exec_driver_sql(self._arrays, columns)).rowcount)
         if self._json is None or conn.dialect.name != "sqlite":
             return await self.executemany(conn, rows)
         bound = self.bind(rows)
