@@ -23,6 +23,11 @@ PE = PageEvent.__table__
 REPEATS_COUNT_ONCE = {"view", "rec_impression"}
 REPEAT_WINDOW = 60.0  # seconds
 COLUMNS = ("merchant_id", "order_id", "shipment_id", "kind", "visitor", "product_id", "created_at")
+# Rows bound and encoded per statement: a slice holds the event loop under a millisecond, and the pages being served
+# run between slices (all slices in one transaction). A busy second's batch bound at once (~12,000 rows) held it
+# 30+ ms every second: first views under load had a p99 of ~60 ms against ~28 ms with no events recorded; 1,000-row
+# slices gave 34-44 ms, 300-row slices 25 ms.
+ROWS_PER_STATEMENT = 300
 _STATEMENTS = DriverStatements()  # the batch insert, bound at the driver (a cold page view queues five rows)
 
 
@@ -87,7 +92,8 @@ class PageEventQueue:
             try:
                 async with writing(self.engine) as conn:
                     statement = _STATEMENTS.get(conn.dialect, "page_event", PE.insert, COLUMNS)
-                    await statement.insert_many(conn, batch)
+                    for start in range(0, len(batch), ROWS_PER_STATEMENT):
+                        await statement.insert_many(conn, batch[start : start + ROWS_PER_STATEMENT])
             except asyncio.CancelledError:  # stopped mid-write (shutting down): `close` writes the batch again
                 self._pending[:0] = batch
                 raise

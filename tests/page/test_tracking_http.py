@@ -220,3 +220,44 @@ async def test_page_events_caught_mid_write_by_the_stop_are_written_by_the_last_
         table = PageEvent.__table__
         count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
         assert (await conn.execute(count)).scalar() == 3
+
+
+async def test_a_large_flush_is_written_in_slices_with_pages_served_between(
+    runtime, shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A busy second's events are bound and written 300 rows at a time, in one transaction, and the event loop
+    runs other work between slices (binding them all at once held it for 30+ ms)."""
+    from sqlalchemy import func, select
+
+    from app.db import reading
+    from app.models import PageEvent
+    from app.tracking.bulk import DriverStatement
+    from app.web.page_events import PageEventQueue
+
+    events = PageEventQueue(runtime.engine, interval=3600)
+    for n in range(700):
+        events.record(merchant_id=shop.merchant_id, kind="lookup", visitor=f"v{n}")
+    turns, slices, real = [0], [], DriverStatement.insert_many
+
+    async def counted(self: DriverStatement, conn: object, rows: list[object]) -> int:
+        slices.append((len(rows), turns[0]))
+        return await real(self, conn, rows)  # type: ignore[arg-type]
+
+    async def other_work() -> None:
+        while True:
+            turns[0] += 1
+            await asyncio.sleep(0)
+
+    monkeypatch.setattr(DriverStatement, "insert_many", counted)
+    ticking = asyncio.create_task(other_work())
+    try:
+        assert await events.flush() == 700
+    finally:
+        ticking.cancel()
+    assert [size for size, _ in slices] == [300, 300, 100]
+    assert slices[0][1] < slices[1][1] < slices[2][1]
+    await events.close()
+    async with reading(runtime.engine) as conn:
+        table = PageEvent.__table__
+        count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
+        assert (await conn.execute(count)).scalar() == 700
