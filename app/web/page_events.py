@@ -9,6 +9,7 @@ import contextlib
 import hashlib
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 PE = PageEvent.__table__
 REPEATS_COUNT_ONCE = {"view", "rec_impression"}
 REPEAT_WINDOW = 60.0  # seconds
+MAX_SEEN = 100_000  # keys remembered for REPEAT_WINDOW at most
 COLUMNS = ("merchant_id", "order_id", "shipment_id", "kind", "visitor", "product_id", "created_at")
 # Rows bound and encoded per statement: a slice holds the event loop under a millisecond, and the pages being served
 # run between slices (all slices in one transaction). A busy second's batch bound at once (~12,000 rows) held it
@@ -45,7 +47,7 @@ class PageEventQueue:
         self.max_pending = max_pending
         self._pending: list[dict[str, Any]] = []
         self._task: asyncio.Task[None] | None = None
-        self._seen: dict[tuple[Any, ...], float] = {}  # (kind, shipment, product, visitor) → when counted
+        self._seen: OrderedDict[tuple[Any, ...], float] = OrderedDict()  # (kind, shipment, product, visitor) → when
 
     def record(
         self,
@@ -78,12 +80,22 @@ class PageEventQueue:
             self._task = asyncio.get_running_loop().create_task(self._run())
 
     def _repeat(self, key: tuple[Any, ...]) -> bool:
-        now = time.monotonic()
-        if now - self._seen.get(key, -REPEAT_WINDOW) < REPEAT_WINDOW:
-            return True
-        if len(self._seen) > 100_000:
-            self._seen = {k: t for k, t in self._seen.items() if now - t < REPEAT_WINDOW}
-        self._seen[key] = now
+        """Whether this (kind, shipment, product, visitor) was counted within REPEAT_WINDOW. The keys are kept in
+        the order they were counted, so expired ones leave from the front at O(1) each; beyond MAX_SEEN the oldest
+        leave early (a view repeated after that counts again). Rebuilding the whole map once it passed 100,000
+        keys, as before, rebuilt it on every call while all of them were recent: 0.6-0.9 s pauses under load."""
+        now, seen = time.monotonic(), self._seen
+        counted = seen.get(key)
+        if counted is not None:
+            if now - counted < REPEAT_WINDOW:
+                return True
+            del seen[key]
+        seen[key] = now
+        while seen:
+            oldest = next(iter(seen.values()))
+            if now - oldest < REPEAT_WINDOW and len(seen) <= MAX_SEEN:
+                break
+            seen.popitem(last=False)
         return False
 
     async def flush(self) -> int:

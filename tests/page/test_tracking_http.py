@@ -261,3 +261,32 @@ async def test_a_large_flush_is_written_in_slices_with_pages_served_between(
         table = PageEvent.__table__
         count = select(func.count()).where(table.c.merchant_id == shop.merchant_id, table.c.kind == "lookup")
         assert (await conn.execute(count)).scalar() == 700
+
+
+def test_views_repeated_within_the_window_count_once_and_the_window_stays_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A page view or impression seen again within a minute is not counted again; the keys remembered are bounded
+    (the oldest leave first), so a busy minute never makes each new view re-examine all of them."""
+    from types import SimpleNamespace
+
+    import app.web.page_events as page_events
+
+    now = [1000.0]
+    monkeypatch.setattr(page_events, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    monkeypatch.setattr(page_events, "MAX_SEEN", 3)
+    events = page_events.PageEventQueue(engine=None, interval=3600)  # type: ignore[arg-type]
+    key = ("view", 1, None, "v1")
+    assert events._repeat(key) is False
+    now[0] += 59
+    assert events._repeat(key) is True
+    now[0] += 2  # a minute after it was counted
+    assert events._repeat(key) is False
+    for n in range(2, 6):
+        assert events._repeat(("view", n, None, "v1")) is False
+    assert list(events._seen) == [("view", n, None, "v1") for n in (3, 4, 5)]
+    assert events._repeat(("view", 5, None, "v1")) is True
+    assert events._repeat(key) is False  # left early, beyond the bound: counted again
+    now[0] += 61
+    assert events._repeat(("view", 9, None, "v1")) is False
+    assert list(events._seen) == [("view", 9, None, "v1")]  # the expired ones left from the front
