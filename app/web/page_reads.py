@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from app.db import sync_reader
 from app.web.driver_queries import DriverQuery
@@ -54,13 +55,16 @@ class SyncReads:
 
 
 class LazyReads:
-    """An AsyncConnection checked out on the first `execute` only: a block that finds what it needs in memory (a
-    fitted estimate model) costs no pool checkout and no rollback round trip."""
+    """A connection checked out on first use only: a block that finds what it needs in memory (a fitted estimate
+    model) costs no pool checkout and no rollback round trip. `rows` takes the pool's connection itself, without a
+    SQLAlchemy Connection around it (~40 µs less a block); `execute` takes an AsyncConnection, sharing the
+    connection `rows` uses when it came first."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         self.conn: AsyncConnection | None = None
+        self.raw: Any = None  # the pool's proxy of a connection taken by `rows` when no AsyncConnection was open
         self.driver: Any = None
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
@@ -71,14 +75,19 @@ class LazyReads:
     async def rows(self, statement: DriverQuery, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Straight on the driver (asyncpg): each statement is its own snapshot, as no transaction is opened."""
         if self.driver is None:
-            if self.conn is None:
-                self.conn = await self.engine.connect()
-            self.driver = (await self.conn.get_raw_connection()).driver_connection
+            if self.conn is not None:
+                self.driver = (await self.conn.get_raw_connection()).driver_connection
+            else:
+                self.raw = await self.engine.raw_connection()
+                self.driver = self.raw.driver_connection
         compiled = statement.compiled(self.dialect)
         return compiled.convert(await self.driver.fetch(compiled.sql, *compiled.arguments(parameters)))
 
     async def close(self) -> None:
         self.driver = None
+        raw, self.raw = self.raw, None
+        if raw is not None:
+            await greenlet_spawn(raw.close)  # back to the pool (its reset runs on the driver)
         if self.conn is not None:
             await self.conn.close()
             self.conn = None
