@@ -11,7 +11,7 @@ from sqlalchemy import text
 from app.db import make_engine
 from app.migrate import upgrade
 from app.models import metadata
-from app.models.pages import page_revision_trigger_names
+from app.models.pages import page_revision_triggers
 
 
 async def test_upgrade_head_matches_models(database) -> None:
@@ -45,4 +45,4 @@ async def test_upgrade_head_makes_the_page_revision_triggers(database) -> None:
             names = set((await conn.execute(text(TRIGGERS[database.kind]))).scalars())
     finally:
         await engine.dispose()
-    assert names == set(page_revision_trigger_names())
+    assert names == set(page_revision_triggers())

@@ -93,11 +93,19 @@ def page_revision_ddl(dialect: str) -> list[str]:
     return []
 
 
-def page_revision_trigger_names() -> list[str]:
-    """The triggers `page_revision_ddl` makes, on either database."""
-    return [f"{table}_page_revision_{op}" for table in REVISION_TABLES for op, *_ in _OPERATIONS] + [
-        "merchant_page_revision"
-    ]
+def page_revision_triggers() -> dict[str, str]:
+    """The triggers `page_revision_ddl` makes, on either database: name → table."""
+    found = {f"{table}_page_revision_{op}": table for table in REVISION_TABLES for op, *_ in _OPERATIONS}
+    return {**found, "merchant_page_revision": "merchant"}
+
+
+def drop_page_revision_ddl(dialect: str) -> list[str]:
+    """The statements undoing `page_revision_ddl`."""
+    if dialect == "postgresql":
+        drops = [f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, table in page_revision_triggers().items()]
+        functions = ("page_revision_of_changed_rows", "page_revision_of_merchant")
+        return [*drops, *(f"DROP FUNCTION IF EXISTS {function}()" for function in functions)]
+    return [f"DROP TRIGGER IF EXISTS {name}" for name in page_revision_triggers()]
 
 
 def _install(dialect: str) -> None:

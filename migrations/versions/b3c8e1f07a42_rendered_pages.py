@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-from app.models.pages import page_revision_ddl, page_revision_trigger_names
+from app.models.pages import drop_page_revision_ddl, page_revision_ddl
 
 revision: str = "b3c8e1f07a42"
 down_revision: str | None = "a91c4e7d2f58"
@@ -40,14 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    dialect = op.get_bind().dialect.name
-    tables = {name: name.rsplit("_page_revision_", 1)[0] for name in page_revision_trigger_names()}
-    tables["merchant_page_revision"] = "merchant"
-    for name, table in tables.items():
-        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (f" ON {table}" if dialect == "postgresql" else ""))
-    if dialect == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS page_revision_of_changed_rows()")
-        op.execute("DROP FUNCTION IF EXISTS page_revision_of_merchant()")
+    for statement in drop_page_revision_ddl(op.get_bind().dialect.name):
+        op.execute(statement)
     op.drop_index("ix_rendered_page_valid_until", table_name="rendered_page")
     op.drop_table("rendered_page")
     with op.batch_alter_table("merchant") as batch:
