@@ -4,8 +4,9 @@ to render ahead."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -57,6 +58,10 @@ class Runtime:
     channels: dict[str, Any] = field(default_factory=dict)
     # shipments whose message just left: their tracking pages are rendered ahead (app.web.stored_pages)
     pages_to_store: set[int] = field(default_factory=set)
+    # orders whose pages this process stored, with when the last of them stops being served
+    stored_orders: dict[int, datetime] = field(default_factory=dict)
+    # of those, the orders a poll or a carrier push changed since: their stored pages are rendered again
+    orders_changed: set[int] = field(default_factory=set)
     _adapters: dict[tuple[str, int | None, int | None], CarrierAdapter] = field(default_factory=dict)
 
     @classmethod
@@ -66,6 +71,13 @@ class Runtime:
     @property
     def credentials_key(self) -> bytes:
         return key_from_settings(self.settings.credentials_key, self.settings.secret_key)
+
+    def pages_changed(self, order_ids: Iterable[int]) -> None:
+        """Orders whose shipments a poll or push just changed: those with a page stored here are queued to be
+        rendered again, so the stored page stays the one a view would build (the others cost a dict look-up)."""
+        stored = self.stored_orders
+        if stored:
+            self.orders_changed.update(o for o in order_ids if o in stored)
 
     def speed_for(self, carrier: str) -> float:
         return self.settings.sandbox_speed if carrier == "sandbox" else 1.0

@@ -67,6 +67,8 @@ class ApplyReport:
     notifications: int = 0
     errors: dict[str, int] = field(default_factory=dict)
     unknown_codes: dict[str, int] = field(default_factory=dict)
+    # orders of the shipments whose row changed beyond its schedule: their tracking pages' version moved
+    changed_orders: list[int] = field(default_factory=list)
 
 
 def resolve_status(old: Status, new: Status) -> Status:
@@ -230,9 +232,12 @@ async def apply_results(
         if not result.ok:
             report.errors[str(result.error)] = report.errors.get(str(result.error), 0) + 1
             error_rows.append(_error_row(ship, result, now, retry_after))
+            report.changed_orders.append(ship.order_id)
             continue
         row, new = _ok_row(ship, result, now, speed)
         ok_rows.append(row)
+        if "updated_at" in row:
+            report.changed_orders.append(ship.order_id)
         events.extend(_seen_events(ship, carrier, result))
         old = _status(ship.status)
         if new is not old:

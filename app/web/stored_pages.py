@@ -12,13 +12,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import insert_for, reading, writing
 from app.i18n import pick
 from app.models import RenderedPage, Shipment
 from app.security.tokens import derive_token, looks_like_token, token_hash
+from app.tracking.idlist import ids_param, in_ids
 from app.web.driver_queries import DriverQuery
 from app.web.page_context import zone_named
 from app.web.page_render import render_tracking_html
@@ -103,10 +104,10 @@ async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime 
     for start in range(0, len(ids), RENDER_BATCH):
         chunk = ids[start : start + RENDER_BATCH]
         async with reading(runtime.engine) as conn:
-            query = select(SH.c.ref, SH.c.token_version).where(SH.c.id.in_(chunk))
+            query = select(SH.c.ref, SH.c.token_version, SH.c.order_id).where(SH.c.id.in_(chunk))
             refs = (await conn.execute(query)).all()
-        rows = []
-        for ref, token_version in refs:
+        rows, orders = [], []
+        for ref, token_version, order_id in refs:
             token = derive_token(runtime.settings.secret_key, ref, token_version)
             try:
                 row = await _rendered_row(state, token, now or datetime.now(UTC))
@@ -115,12 +116,16 @@ async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime 
                 continue
             if row is not None:
                 rows.append(row)
+                orders.append(order_id)
         if rows:
             async with writing(runtime.engine) as conn:
                 insert = insert_for(conn, RP)
                 replace = {c.name: insert.excluded[c.name] for c in RP.c if c.name != "shipment_id"}
                 await conn.execute(insert.on_conflict_do_update(index_elements=["shipment_id"], set_=replace), rows)
             stored += len(rows)
+            known = runtime.stored_orders
+            for order_id, row in zip(orders, rows, strict=True):
+                known[order_id] = max(known.get(order_id, row["valid_until"]), row["valid_until"])
     return stored
 
 
@@ -129,13 +134,40 @@ PER_TICK = 2000
 
 async def store_pending(state: Any, *, now: datetime | None = None) -> int:
     """Render and store up to PER_TICK of the pages the dispatcher queued on `state.runtime.pages_to_store` (the
-    shipments whose message just left); returns how many were stored. A page that fails to render is logged and
-    left to be built on its first view."""
-    pending = state.runtime.pages_to_store
-    taken = [pending.pop() for _ in range(min(PER_TICK, len(pending)))]
+    shipments whose message just left), then the stored pages of up to PER_TICK orders a poll or push changed since
+    (`runtime.orders_changed`); returns how many were stored. A page that fails to render is logged and left to be
+    built on its first view."""
+    runtime = state.runtime
+    moment = now or datetime.now(UTC)
+    _forget_expired(runtime.stored_orders, moment)
+    pending, changed = runtime.pages_to_store, runtime.orders_changed
+    taken = {pending.pop() for _ in range(min(PER_TICK, len(pending)))}
+    orders = [changed.pop() for _ in range(min(PER_TICK, len(changed)))]
+    if orders:
+        taken.update(await _stored_of_orders(runtime.engine, orders, moment))
     if not taken:
         return 0
     return await store_pages(state, taken, now=now)
+
+
+async def _stored_of_orders(engine: AsyncEngine, order_ids: list[int], now: datetime) -> list[int]:
+    """The shipments of these orders whose stored page is still served: every page of a split order shows its
+    siblings, so one shipment's change retires them all."""
+    async with reading(engine) as conn:
+        query = (
+            select(RP.c.shipment_id)
+            .join(SH, SH.c.id == RP.c.shipment_id)
+            .where(
+                in_ids(SH.c.order_id, conn.dialect), RP.c.valid_until > bindparam("now", type_=RP.c.valid_until.type)
+            )
+        )
+        params = {"ids": ids_param(conn.dialect, order_ids), "now": now}
+        return [int(row[0]) for row in await conn.execute(query, params)]
+
+
+def _forget_expired(stored: dict[int, datetime], now: datetime) -> None:
+    for order_id in [o for o, until in stored.items() if until <= now]:
+        del stored[order_id]
 
 
 async def _rendered_row(state: Any, token: str, now: datetime) -> dict[str, Any] | None:
