@@ -28,6 +28,9 @@ SQLITE_CONNECTION_SECONDS = 3600
 
 
 POSTGRES_POOL_SIZE = 32
+# What each PostgreSQL engine was given to pass to the driver's connect, for connections opened beside its pool
+# (app.web.page_connections).
+DRIVER_CONNECT_ARGS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
 
 
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -39,7 +42,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # opened only when used.
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
         kwargs.setdefault("max_overflow", 16)
-        return create_async_engine(url, pool_pre_ping=False, **kwargs)
+        engine = create_async_engine(url, pool_pre_ping=False, **kwargs)
+        DRIVER_CONNECT_ARGS[engine.sync_engine] = dict(kwargs.get("connect_args", {}))
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     kwargs.setdefault("pool_recycle", SQLITE_CONNECTION_SECONDS)

@@ -17,6 +17,7 @@ from app.db import make_engine, reading
 from app.models import CarrierAccountRow
 from app.security.crypto import CredentialsError, key_from_settings, unseal
 from app.settings import Settings
+from app.web.page_connections import close_page_connections
 from carriers import registry
 from carriers.base import CarrierAccount, CarrierAdapter
 from carriers.errors import CarrierAuthError
@@ -119,4 +120,5 @@ class Runtime:
         for channel in self.channels.values():
             await channel.close()
         await self.http.aclose()
+        await close_page_connections(self.engine)
         await self.engine.dispose()

@@ -18,6 +18,7 @@ from app.db import make_engine
 from app.models import metadata
 from app.runtime import Runtime
 from app.settings import Settings
+from app.web.page_connections import close_page_connections
 from carriers.http import make_client
 from carriers.sandbox.server import create_sandbox_app
 from notifications.channels.email import SmtpEmailChannel
@@ -85,6 +86,7 @@ async def engine(database: Database) -> AsyncIterator[AsyncEngine]:
         async with eng.begin() as conn:
             await conn.run_sync(metadata.create_all)
     yield eng
+    await close_page_connections(eng)
     await eng.dispose()
 
 

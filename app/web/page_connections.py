@@ -1,0 +1,124 @@
+"""Connections kept for the public pages' single-statement reads on PostgreSQL: raw asyncpg connections, one lent per
+read block, opened when first needed and kept. Lending one costs a queue get and put; SQLAlchemy's pool costs a
+greenlet hop and a reset either way, asyncpg's Pool a task per release (bench/README.md, "page reads")."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import DRIVER_CONNECT_ARGS
+
+# Errors after which a connection is not lent again.
+BROKEN = (asyncio.CancelledError, TimeoutError, OSError, asyncpg.InterfaceError)
+# Connections a web process keeps for page reads, at most: a read waits for one beyond that (it is a few hundred µs).
+PAGE_CONNECTIONS = 16
+
+
+class PageConnections:
+    """Up to `size` asyncpg connections to the engine's database. A slot holds an open connection or None (not
+    opened yet, or closed after a failure); `asyncio.Queue` does the waiting, in order, and survives cancellation."""
+
+    def __init__(self, engine: AsyncEngine, size: int = PAGE_CONNECTIONS) -> None:
+        args, kwargs = engine.dialect.create_connect_args(engine.url)
+        self._args, self._kwargs = args, {**kwargs, **DRIVER_CONNECT_ARGS.get(engine.sync_engine, {})}
+        self._dialect: Any = engine.dialect
+        self._slots: asyncio.LifoQueue[Any] = asyncio.LifoQueue()
+        for _ in range(size):
+            self._slots.put_nowait(None)
+        self._closed = False
+        self.loop = asyncio.get_running_loop()
+
+    async def acquire(self) -> Any:
+        """A connection, opened if its slot has none; waits for a slot when all are lent."""
+        if self._closed:
+            raise RuntimeError("page connections closed")
+        conn = await self._slots.get()
+        if conn is not None:
+            return conn
+        try:
+            return await self._open()
+        except BaseException:
+            self._slots.put_nowait(None)
+            raise
+
+    async def _open(self) -> Any:
+        conn = await asyncpg.connect(*self._args, **self._kwargs)
+        try:
+            # JSON and JSONB decoded as on the engine's own connections, by the dialect's hooks for that
+            adapted = SimpleNamespace(_connection=conn)
+            await self._dialect.setup_asyncpg_json_codec(adapted)
+            await self._dialect.setup_asyncpg_jsonb_codec(adapted)
+        except BaseException:
+            conn.terminate()
+            raise
+        return conn
+
+    def release(self, conn: Any, error: BaseException | None = None) -> None:
+        """Give a connection back. One whose read was cancelled (its reply may still come) or whose socket failed
+        is closed, and its slot opens a new one; a database's refusal of a statement leaves it usable."""
+        if self._closed or conn.is_closed() or isinstance(error, BROKEN):
+            conn.terminate()
+            conn = None
+        self._slots.put_nowait(conn)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[Any]:
+        conn = await self.acquire()
+        try:
+            yield conn
+        except BaseException as error:
+            self.release(conn, error)
+            raise
+        self.release(conn)
+
+    def terminate(self) -> None:
+        """Drop every connection without a goodbye: idle ones now, lent ones when they come back."""
+        self._closed = True
+        while not self._slots.empty():
+            conn = self._slots.get_nowait()
+            if conn is not None:
+                conn.terminate()
+
+    async def close(self) -> None:
+        """Close every connection: idle ones now, lent ones when they come back."""
+        self._closed = True
+        while not self._slots.empty():
+            conn = self._slots.get_nowait()
+            if conn is not None and not conn.is_closed():
+                await conn.close(timeout=5)
+
+
+_KEPT: weakref.WeakKeyDictionary[Any, PageConnections] = weakref.WeakKeyDictionary()
+
+
+def page_connections(engine: AsyncEngine) -> PageConnections:
+    """The engine's page connections (PostgreSQL only), made on first use in this event loop."""
+    sync_engine = engine.sync_engine
+    kept = _KEPT.get(sync_engine)
+    if kept is None or kept.loop is not asyncio.get_running_loop():  # connections belong to their event loop
+        if not event.contains(sync_engine, "engine_disposed", _on_dispose):
+            event.listen(sync_engine, "engine_disposed", _on_dispose)
+        kept = _KEPT[sync_engine] = PageConnections(engine)
+    return kept
+
+
+def _on_dispose(sync_engine: Any) -> None:
+    """An engine disposed without `close_page_connections` first (a script's own engine) leaves none open."""
+    kept = _KEPT.pop(sync_engine, None)
+    if kept is not None:
+        kept.terminate()
+
+
+async def close_page_connections(engine: AsyncEngine) -> None:
+    kept = _KEPT.pop(engine.sync_engine, None)
+    if kept is not None:
+        await kept.close()
