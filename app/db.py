@@ -27,7 +27,7 @@ WAL_AUTOCHECKPOINT_PAGES = 10_000
 SQLITE_CONNECTION_SECONDS = 3600
 
 
-POSTGRES_POOL_SIZE = 32
+POSTGRES_POOL_SIZE = 10
 # What each PostgreSQL engine was given to pass to the driver's connect, for connections opened beside its pool
 # (app.web.page_connections).
 DRIVER_CONNECT_ARGS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -36,12 +36,10 @@ DRIVER_CONNECT_ARGS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.We
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        # As many kept connections as requests a web process serves at once: a connection beyond the pool's size
-        # is opened for one request and closed after it, which cost a tracking page's first views under load more
-        # than their reads (a new PostgreSQL backend each; 800 → 1,300 views/s at 32 connections). Connections are
-        # opened only when used.
+        # The tracking page's reads have their own connections (app.web.page_connections); this pool serves the
+        # rest: the console, the API, the worker's transactions. Connections are opened only when used.
         kwargs.setdefault("pool_size", POSTGRES_POOL_SIZE)
-        kwargs.setdefault("max_overflow", 16)
+        kwargs.setdefault("max_overflow", 10)
         engine = create_async_engine(url, pool_pre_ping=False, **kwargs)
         DRIVER_CONNECT_ARGS[engine.sync_engine] = dict(kwargs.get("connect_args", {}))
         return engine

@@ -19,8 +19,9 @@ from app.db import DRIVER_CONNECT_ARGS
 
 # Errors after which a connection is not lent again.
 BROKEN = (asyncio.CancelledError, TimeoutError, OSError, asyncpg.InterfaceError)
-# Connections a web process keeps for page reads, at most: a read waits for one beyond that (it is a few hundred µs).
-PAGE_CONNECTIONS = 16
+# Connections a process keeps for page reads, at most: as many as views it serves at once under load (wrk's 32 in
+# bench/tracking_page.py; with 16, stored first views' p99 went over 50 ms); a read beyond that waits for one.
+PAGE_CONNECTIONS = 32
 
 
 class PageConnections:
