@@ -43,6 +43,11 @@ class PageConnections:
         if self._closed:
             raise RuntimeError("page connections closed")
         conn = await self._slots.get()
+        if self._closed:  # closed while this read waited for a slot
+            if conn is not None:
+                conn.terminate()
+            self._slots.put_nowait(None)
+            raise RuntimeError("page connections closed")
         if conn is not None:
             return conn
         try:

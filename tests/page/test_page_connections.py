@@ -117,3 +117,15 @@ async def test_an_engine_disposed_directly_leaves_no_page_connection_open(postgr
     assert conn.is_closed()
     async with page_connections(postgres).connection() as again:  # the engine serves on, with new connections
         assert again is not conn and await again.fetchval("SELECT 2") == 2
+
+
+async def test_a_read_waiting_for_a_slot_when_they_close_is_refused(postgres) -> None:
+    kept = PageConnections(postgres, size=1)
+    lent = await kept.acquire()
+    waiting = asyncio.create_task(kept.acquire())
+    await asyncio.sleep(0.01)
+    await kept.close()
+    kept.release(lent)
+    with pytest.raises(RuntimeError, match="closed"):
+        await waiting
+    assert lent.is_closed()
