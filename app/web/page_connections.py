@@ -1,6 +1,6 @@
 """Connections kept for the public pages' single-statement reads on PostgreSQL: raw asyncpg connections, one lent per
 read block, opened when first needed and kept. Lending one costs a queue get and put; SQLAlchemy's pool costs a
-greenlet hop and a reset either way, asyncpg's Pool a task per release (bench/README.md, "page reads")."""
+greenlet hop and a reset either way, asyncpg's Pool a task per release (docs/design-decisions.md)."""
 
 from __future__ import annotations
 

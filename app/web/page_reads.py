@@ -57,7 +57,7 @@ class SyncReads:
 class LazyReads:
     """A connection checked out on first use only: a block that finds what it needs in memory (a fitted estimate
     model) costs no connection at all. `rows` borrows one of the page connections (app.web.page_connections: no
-    SQLAlchemy pool checkout, greenlet hop or reset; ~230 µs less CPU a block); `execute` takes an AsyncConnection
+    SQLAlchemy pool checkout, greenlet hop or reset; ~150 µs less CPU a block); `execute` takes an AsyncConnection
     from the engine's pool, whose connection later `rows` of the block share."""
 
     def __init__(self, engine: AsyncEngine) -> None:
