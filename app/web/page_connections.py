@@ -24,13 +24,25 @@ BROKEN = (asyncio.CancelledError, TimeoutError, OSError, asyncpg.InterfaceError)
 PAGE_CONNECTIONS = 32
 
 
+def driver_connect_args(engine: AsyncEngine) -> tuple[list[Any], dict[str, Any]]:
+    """What `asyncpg.connect` takes for the engine's database: the URL's and the engine's connect arguments, with
+    the dialect's own options translated (its statement cache size, e.g. 0 behind PgBouncer, is asyncpg's) or left
+    out."""
+    args, kwargs = engine.dialect.create_connect_args(engine.url)
+    kwargs = {**kwargs, **DRIVER_CONNECT_ARGS.get(engine.sync_engine, {})}
+    if "prepared_statement_cache_size" in kwargs:
+        kwargs.setdefault("statement_cache_size", kwargs.pop("prepared_statement_cache_size"))
+    for dialect_only in ("prepared_statement_name_func", "async_creator_fn", "async_fallback"):
+        kwargs.pop(dialect_only, None)
+    return list(args), kwargs
+
+
 class PageConnections:
     """Up to `size` asyncpg connections to the engine's database. A slot holds an open connection or None (not
     opened yet, or closed after a failure); `asyncio.Queue` does the waiting, in order, and survives cancellation."""
 
     def __init__(self, engine: AsyncEngine, size: int = PAGE_CONNECTIONS) -> None:
-        args, kwargs = engine.dialect.create_connect_args(engine.url)
-        self._args, self._kwargs = args, {**kwargs, **DRIVER_CONNECT_ARGS.get(engine.sync_engine, {})}
+        self._args, self._kwargs = driver_connect_args(engine)
         self._dialect: Any = engine.dialect
         self._slots: asyncio.LifoQueue[Any] = asyncio.LifoQueue()
         for _ in range(size):

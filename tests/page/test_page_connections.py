@@ -10,9 +10,15 @@ import asyncpg
 import pytest
 from sqlalchemy import select
 
+from app.db import DRIVER_CONNECT_ARGS, make_engine
 from app.models import Merchant
 from app.web.driver_queries import DriverQuery
-from app.web.page_connections import PageConnections, page_connections
+from app.web.page_connections import (
+    PageConnections,
+    close_page_connections,
+    driver_connect_args,
+    page_connections,
+)
 from app.web.page_reads import LazyReads, page_reads
 from tests.page.conftest import Shop
 
@@ -129,3 +135,21 @@ async def test_a_read_waiting_for_a_slot_when_they_close_is_refused(postgres) ->
     with pytest.raises(RuntimeError, match="closed"):
         await waiting
     assert lent.is_closed()
+
+
+async def test_the_dialects_statement_cache_setting_reaches_the_page_connections(postgres) -> None:
+    """Behind PgBouncer's transaction pooling the URL turns statement caching off; asyncpg would refuse the
+    dialect's own name for it."""
+    url = postgres.url.update_query_dict({"prepared_statement_cache_size": "0"})
+    schema = DRIVER_CONNECT_ARGS[postgres.sync_engine]  # the test's own search path
+    engine = make_engine(url.render_as_string(hide_password=False), connect_args=schema)
+    try:
+        _, kwargs = driver_connect_args(engine)
+        assert kwargs["statement_cache_size"] == 0 and "prepared_statement_cache_size" not in kwargs
+        async with page_connections(engine).connection() as conn:
+            for _ in range(2):
+                assert await conn.fetchval("SELECT count(*) FROM merchant") == 0
+            assert await conn.fetchval("SELECT count(*) FROM pg_prepared_statements") == 0  # none kept by name
+    finally:
+        await close_page_connections(engine)
+        await engine.dispose()
