@@ -100,19 +100,24 @@ class PageConnections:
 
     def terminate(self) -> None:
         """Drop every connection without a goodbye: idle ones now, lent ones when they come back."""
-        self._closed = True
-        while not self._slots.empty():
-            conn = self._slots.get_nowait()
-            if conn is not None:
-                conn.terminate()
+        for conn in self._shut():
+            conn.terminate()
 
     async def close(self) -> None:
         """Close every connection: idle ones now, lent ones when they come back."""
+        for conn in self._shut():
+            if not conn.is_closed():
+                await conn.close(timeout=5)
+
+    def _shut(self) -> list[Any]:
+        """Refuse further reads and take the idle connections out of their slots."""
         self._closed = True
+        idle = []
         while not self._slots.empty():
             conn = self._slots.get_nowait()
-            if conn is not None and not conn.is_closed():
-                await conn.close(timeout=5)
+            if conn is not None:
+                idle.append(conn)
+        return idle
 
 
 _KEPT: weakref.WeakKeyDictionary[Any, PageConnections] = weakref.WeakKeyDictionary()
