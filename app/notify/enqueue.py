@@ -190,7 +190,7 @@ async def queue(conn: AsyncConnection, candidates: list[Candidate], now: datetim
         )
     if rows:
         insert = _STATEMENTS.get(conn.dialect, "notification", partial(_insert, conn), ROW_COLUMNS)
-        await insert.executemany(conn, rows)
+        await insert.many(conn, rows)
     return len(rows)
 
 

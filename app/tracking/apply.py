@@ -300,11 +300,11 @@ async def _write(
         shapes.setdefault(tuple(row), []).append(row)
     for keys, rows in shapes.items():
         update_rows = _STATEMENTS.get(conn.dialect, ("shipment", keys), partial(_shipment_update, keys))
-        await update_rows.executemany(conn, rows)
+        await update_rows.many(conn, rows)
     rows = [_event_row(seen, now) for seen in await _unstored(conn, events)]
     if rows:
         insert = _STATEMENTS.get(conn.dialect, "events", partial(_event_insert, conn), EVENT_COLUMNS)
-        count = await insert.executemany(conn, rows)
+        count = await insert.many(conn, rows)
         report.new_events = count if count >= 0 else len(rows)
     if changes:
         # Reactions to status changes commit with them: the notification outbox and outbound webhooks.

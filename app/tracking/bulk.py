@@ -1,6 +1,7 @@
 """Executemany bound at the driver: a Core statement compiled once per dialect and column set, rows passed as tuples
-through the column types' own bind processors, so the stored values are exactly what Core would write. On SQLite an
-INSERT's rows can go as one JSON array per statement (see `DriverStatement.insert_many`)."""
+through the column types' own bind processors, so the stored values are exactly what Core would write. On
+PostgreSQL an INSERT's or a keyed UPDATE's rows go as one array per column in one statement (`DriverStatement.many`);
+on SQLite an INSERT's rows can go as one JSON array per statement (`DriverStatement.insert_many`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ from sqlalchemy.dialects.sqlite.base import DATE as SQLITE_DATE
 from sqlalchemy.dialects.sqlite.base import DATETIME as SQLITE_DATETIME
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, operators
+from sqlalchemy.sql.dml import Update
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter
+from sqlalchemy.sql.schema import Column, Table
 from sqlalchemy.types import TypeEngine
 from sqlmodel.sql.sqltypes import UTCDateTime
 
@@ -25,7 +29,7 @@ SQLITE_ROWS_PER_INSERT = 10_000  # rows per JSON array of `DriverStatement.inser
 class DriverStatement:
     """One compiled statement: its SQL text, its parameter order and the bind processors of the columns needing one."""
 
-    __slots__ = ("_arrays", "_json", "_pick", "_processed", "names", "sql")
+    __slots__ = ("_arrays", "_json", "_pick", "_processed", "_update_arrays", "names", "sql")
 
     def __init__(self, statement: ClauseElement, dialect: Dialect, column_keys: Sequence[str] | None = None) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys) if column_keys else None)
@@ -57,6 +61,12 @@ class DriverStatement:
             types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
             arrays = ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
             self._arrays = f"{head} SELECT * FROM unnest({arrays}){rest.split(' RETURNING ', 1)[0]}"
+        # an UPDATE … SET c = :c … WHERE key = :k on PostgreSQL, its rows passed as one array per parameter
+        self._update_arrays = (
+            _update_from_arrays(statement, compiled, self.names, dialect)
+            if dialect.name == "postgresql" and isinstance(statement, Update)
+            else None
+        )
 
     def bind(self, rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
         """Each mapping as the driver's positional tuple, values converted as Core would convert them."""
@@ -78,6 +88,24 @@ class DriverStatement:
         result = await conn.exec_driver_sql(self.sql, self.bind(rows))
         return int(result.rowcount)
 
+    async def many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int:
+        """`executemany`, but on PostgreSQL one statement taking one array per parameter where the statement has that
+        form: an INSERT (`INSERT … SELECT * FROM unnest(…)`) or an UPDATE of one row per key (`UPDATE … FROM
+        unnest(…) … WHERE key = v.key`). asyncpg's executemany runs the statement once per row, and the server's cost
+        per execution (a portal, an executor started and stopped) was most of what it spent on a poll sweep's
+        shipment updates. Returns the rows written (an INSERT's rows skipped by ON CONFLICT not counted)."""
+        arrays = self._arrays
+        if arrays is None and self._update_arrays is not None:
+            arrays, key_at = self._update_arrays
+            if len({row[self.names[key_at]] for row in rows}) != len(rows):
+                arrays = None  # a key twice: the join would apply only one of its rows; row by row applies both
+        if arrays is None or conn.dialect.name != "postgresql":
+            return await self.executemany(conn, rows)
+        if not rows:
+            return 0
+        columns = tuple(list(column) for column in zip(*self.bind(rows), strict=True))
+        return int((await conn.exec_driver_sql(arrays, columns)).rowcount)
+
     async def insert_many(self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> int:
         """`executemany` for an INSERT; on SQLite one statement per SQLITE_ROWS_PER_INSERT rows, its rows passed as
         one JSON array (`INSERT … SELECT … FROM json_each(?)`); on PostgreSQL one statement taking an array per column
@@ -87,13 +115,8 @@ class DriverStatement:
         executemany: with the event loop busy serving pages, each of those turns waits, and a flush of 7,000 page
         events took 1-2 s, holding SQLite's writer lock all along. One parameter per statement needs one turn.
         Returns the rows inserted (rows skipped by an ON CONFLICT clause not counted)."""
-        if self._arrays is not None and conn.dialect.name == "postgresql":
-            if not rows:
-                return 0
-            columns = tuple(list(column) for column in zip(*self.bind(rows), strict=True))
-            return int((await conn.exec_driver_sql(self._arrays, columns)).rowcount)
         if self._json is None or conn.dialect.name != "sqlite":
-            return await self.executemany(conn, rows)
+            return await self.many(conn, rows)
         bound = self.bind(rows)
         try:
             step = SQLITE_ROWS_PER_INSERT
@@ -124,6 +147,44 @@ class DriverStatements:
         if found is None:
             found = self._cache[cache_key] = DriverStatement(build(), dialect, column_keys)
         return found
+
+
+def _update_from_arrays(
+    statement: Update, compiled: Any, names: Sequence[str], dialect: Dialect
+) -> tuple[str, int] | None:
+    """`UPDATE t SET c = v.c, … FROM unnest($1::type[], …) AS v(…) WHERE t.key = v.key` for a statement of the shape
+    `update(t).where(t.c.key == bindparam(k)).values(c=bindparam("c"), …)`, each SET parameter named as its column;
+    and the key parameter's position; None for any other shape (those keep `executemany`)."""
+    where, table = statement.whereclause, statement.table
+    if not (
+        isinstance(where, BinaryExpression)
+        and where.operator is operators.eq
+        and isinstance(where.left, Column)
+        and isinstance(where.right, BindParameter)
+        and isinstance(table, Table)
+        and where.left.table is table
+    ):
+        return None
+    key = where.right.key
+    sets: list[str] = []
+    for target, value in statement._values.items():  # the statement's SET clause, as built
+        column = target if isinstance(target, str) else getattr(target, "key", None)
+        if not isinstance(value, BindParameter) or value.key != column or column not in table.c:
+            return None
+        sets.append(column)
+    if sorted([*sets, key]) != sorted(names):
+        return None
+    quote = dialect.identifier_preparer.quote
+    types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
+    arrays = ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
+    target_table = dialect.identifier_preparer.format_table(table)
+    assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in sets)
+    aliases = ", ".join(quote(name) for name in names)
+    sql = (
+        f"UPDATE {target_table} SET {assignments} FROM unnest({arrays}) AS v({aliases}) "
+        f"WHERE {target_table}.{quote(where.left.key)} = v.{quote(key)}"
+    )
+    return sql, list(names).index(key)
 
 
 def faster_processor(bound_type: TypeEngine[Any], dialect: Dialect, processor: Processor) -> Processor:

@@ -92,6 +92,58 @@ async def test_update_by_key_stores_what_core_stores(engine: AsyncEngine, tables
     assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
 
 
+async def test_many_updates_by_key_as_core_does(engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
+    """`many` of an update by key: on PostgreSQL one statement joining the rows passed as arrays, elsewhere the
+    driver's executemany; either way the stored rows are Core's, untouched rows stay and the count is the rows met."""
+    by_core, by_driver = tables
+    changes = [
+        {"b_id": 2, "label": "zwei ü", "at": None, "doc": {"x": [1, None]}, "flag": True},
+        {"b_id": 1, "label": "", "at": datetime(2026, 11, 23, 0, 0, 1, tzinfo=PARIS_WINTER), "doc": None, "flag": None},
+        {"b_id": 99, "label": "no such row", "at": None, "doc": None, "flag": False},
+    ]
+    third = {"id": 3, "label": "kept", "at": None, "day": date(2026, 1, 1), "flag": True, "doc": [3]}
+
+    def change(table: Table) -> Any:
+        values = {k: bindparam(k) for k in ("label", "at", "doc", "flag")}
+        return update(table).where(table.c.id == bindparam("b_id")).values(values)
+
+    async with writing(engine) as conn:
+        for table in tables:
+            await conn.execute(insert(table), [*ROWS, third])
+        await conn.execute(change(by_core), changes)
+        statement = DriverStatement(change(by_driver), conn.dialect)
+        assert (statement._update_arrays is not None) == (conn.dialect.name == "postgresql")
+        assert await statement.many(conn, changes) in (2, -1)
+        assert await statement.many(conn, []) == 0
+    assert await raw_rows(engine, by_driver) == await raw_rows(engine, by_core)
+
+
+async def test_many_keeps_executemany_for_other_update_shapes(engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
+    """A parameter not named as its column, or a WHERE clause other than key = parameter, runs row by row."""
+    _, by_driver = tables
+    renamed = update(by_driver).where(by_driver.c.id == bindparam("b_id")).values(label=bindparam("new_label"))
+    ranged = update(by_driver).where(by_driver.c.id > bindparam("b_id")).values(label=bindparam("label"))
+    async with writing(engine) as conn:
+        await conn.execute(insert(by_driver), ROWS)
+        for statement in (renamed, ranged):
+            assert DriverStatement(statement, conn.dialect)._update_arrays is None
+        assert await DriverStatement(renamed, conn.dialect).many(conn, [{"b_id": 2, "new_label": "two"}]) in (1, -1)
+    assert [row[1] for row in await raw_rows(engine, by_driver)] == ["a", "two"]
+
+
+async def test_many_applies_a_key_given_twice_in_order(engine: AsyncEngine, tables: tuple[Table, Table]) -> None:
+    """A join would apply one of a key's two rows, whichever it met: such a batch goes row by row, the last row kept."""
+    _, by_driver = tables
+    relabel = update(by_driver).where(by_driver.c.id == bindparam("b_id")).values(label=bindparam("label"))
+    async with writing(engine) as conn:
+        await conn.execute(insert(by_driver), ROWS)
+        statement = DriverStatement(relabel, conn.dialect)
+        await statement.many(
+            conn, [{"b_id": 1, "label": "first"}, {"b_id": 2, "label": "b"}, {"b_id": 1, "label": "last"}]
+        )
+    assert [row[1] for row in await raw_rows(engine, by_driver)] == ["last", "b"]
+
+
 def varied_times() -> list[Any]:
     rng = random.Random(3)
     zones = [UTC, PARIS_WINTER, timezone(timedelta(hours=-9, minutes=-30)), timezone(timedelta(0), "zero")]
