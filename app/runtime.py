@@ -63,6 +63,10 @@ class Runtime:
     stored_orders: dict[int, datetime] = field(default_factory=dict)
     # of those, the orders a poll or a carrier push changed since: their stored pages are rendered again
     orders_changed: set[int] = field(default_factory=set)
+    # the shops' page revisions as the page job last read them, and the shops whose revision moved since, with when
+    # it last moved: their stored pages are rendered again once the shop's edits settle
+    shop_revisions: dict[int, int] = field(default_factory=dict)
+    shops_restyled: dict[int, datetime] = field(default_factory=dict)
     _adapters: dict[tuple[str, int | None, int | None], CarrierAdapter] = field(default_factory=dict)
 
     @classmethod

@@ -1,6 +1,8 @@
 """Tracking pages rendered ahead and stored (`rendered_page`): the worker renders the page of each shipment whose
 message just left, so the burst of first views after a "shipped" email reads one row instead of building the page;
-a first view reads the page's version and its stored rendering in one statement and serves it while it is valid."""
+a first view reads the page's version and its stored rendering in one statement and serves it while it is valid.
+A stored page is rendered again when its shipment changes, when its shop's look changes, and, while the shipment is
+under way, when it lapses."""
 
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import insert_for, reading, writing
 from app.i18n import pick
-from app.models import RenderedPage, Shipment
+from app.models import Merchant, RenderedPage, Shipment
 from app.security.tokens import derive_token, looks_like_token, token_hash
 from app.tracking.idlist import ids_param, in_ids
 from app.web.driver_queries import DriverQuery
@@ -27,12 +29,21 @@ from app.web.pages_data import SHIPMENT_OF_TOKEN, VERSION_COLUMNS, PageVersion, 
 
 log = logging.getLogger("ordertrail.pages")
 
-RP, SH = RenderedPage.__table__, Shipment.__table__
+M, RP, SH = Merchant.__table__, RenderedPage.__table__, Shipment.__table__
 # How long a stored page may be served at most: bounds what it shows of things that move without a new version
 # (the learned estimate's refits, bought-together counts). The page's local midnight ends it sooner, as its
 # wording depends on the day ("running late").
 STORED_FOR = timedelta(hours=3)
 RENDER_BATCH = 100
+# A lapsed stored page is rendered again while its shipment is under way or ended less than KEPT_AFTER_END ago (the
+# delivered page is where feedback is asked), if the page job reaches it within RENEW_WITHIN of its lapse; past
+# that it is deleted (`delete_expired`) and built on its next view.
+KEPT_AFTER_END = timedelta(days=2)
+RENEW_WITHIN = timedelta(minutes=10)
+ENDED_STATUSES = ("delivered", "returned", "expired")
+# A shop's stored pages are rendered again once its page revision has not moved for this long: a merchant editing
+# the settings page saves several times in a row, and each save would otherwise restyle every page.
+SHOP_EDITS_SETTLE = timedelta(minutes=1)
 COMPRESSION_LEVEL = 6  # ~22 KB of HTML to ~4 KB; reading it back costs ~30 µs
 
 
@@ -135,8 +146,10 @@ PER_TICK = 2000
 async def store_pending(state: Any, *, now: datetime | None = None) -> int:
     """Render and store up to PER_TICK of the pages the dispatcher queued on `state.runtime.pages_to_store` (the
     shipments whose message just left), then the stored pages of up to PER_TICK orders a poll or push changed since
-    (`runtime.orders_changed`); returns how many were stored. A page that fails to render is logged and left to be
-    built on its first view."""
+    (`runtime.orders_changed`), then, room left, stored pages of a shop whose look changed (`restyled_pages`) and
+    stored pages that lapsed lately (`lapsed_pages`); returns how many were stored. A page that fails to render is
+    logged and left to be built on its first view; a stored one that fails to render again is deleted, so it is not
+    tried again on every tick."""
     runtime = state.runtime
     moment = now or datetime.now(UTC)
     _forget_expired(runtime.stored_orders, moment)
@@ -145,9 +158,73 @@ async def store_pending(state: Any, *, now: datetime | None = None) -> int:
     orders = [changed.pop() for _ in range(min(PER_TICK, len(changed)))]
     if orders:
         taken.update(await _stored_of_orders(runtime.engine, orders, moment))
+    renewed = await restyled_pages(runtime, moment, PER_TICK - len(taken)) if len(taken) < PER_TICK else []
+    taken.update(renewed)
+    if len(taken) < PER_TICK:
+        renewed += await lapsed_pages(runtime.engine, moment, PER_TICK - len(taken))
+        taken.update(renewed)
     if not taken:
         return 0
-    return await store_pages(state, taken, now=now)
+    stored = await store_pages(state, taken, now=now)
+    if renewed:
+        async with writing(runtime.engine) as conn:  # those that did not render again (the others are dated now)
+            not_renewed = delete(RP).where(in_ids(RP.c.shipment_id, conn.dialect), RP.c.rendered_at < bindparam("now"))
+            await conn.execute(not_renewed, {"ids": ids_param(conn.dialect, renewed), "now": moment})
+    return stored
+
+
+async def restyled_pages(runtime: Any, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` shipments whose stored page was rendered at an older revision of its shop, of shops whose
+    revision moved since the page job last looked (`merchant.page_revision`, moved by any process's write to the
+    shop, its products or its rules) and then stayed for SHOP_EDITS_SETTLE. Without this, a shop's edit would send
+    every first view of its stored pages to the built path until they lapse."""
+    async with reading(runtime.engine) as conn:
+        revisions = {int(m): int(r) for m, r in await conn.execute(select(M.c.id, M.c.page_revision))}
+        seen, restyled = runtime.shop_revisions, runtime.shops_restyled
+        for merchant_id, revision in revisions.items():
+            if merchant_id in seen and seen[merchant_id] != revision:
+                restyled[merchant_id] = now
+        runtime.shop_revisions = revisions
+        found: list[int] = []
+        for merchant_id, moved_at in list(restyled.items()):
+            if now - moved_at < SHOP_EDITS_SETTLE or len(found) >= limit:
+                continue
+            room = limit - len(found)
+            params = {"merchant_id": merchant_id, "revision": revisions.get(merchant_id, -1), "now": now}
+            stale = [int(row[0]) for row in await conn.execute(_STALE_OF_SHOP.limit(room), params)]
+            found.extend(stale)
+            if len(stale) < room:  # none left at an older revision
+                del restyled[merchant_id]
+        return found
+
+
+_STALE_OF_SHOP = (
+    select(RP.c.shipment_id)
+    .join(SH, SH.c.id == RP.c.shipment_id)
+    .where(
+        SH.c.merchant_id == bindparam("merchant_id"),
+        RP.c.shop_revision != bindparam("revision"),
+        RP.c.valid_until > bindparam("now"),
+    )
+)
+
+
+async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` shipments whose stored page lapsed within RENEW_WITHIN, oldest lapse first, whose shipment is
+    under way or ended less than KEPT_AFTER_END ago: a shopper who opens the message hours later, or comes back
+    the next day, still meets a stored page. The page's time (three hours, or its local midnight) still bounds what
+    it shows of things that move without a new version; renewing it renders those afresh."""
+    on_the_way = or_(SH.c.status.not_in(ENDED_STATUSES), SH.c.status_changed_at > bindparam("ended_after"))
+    query = (
+        select(RP.c.shipment_id)
+        .join(SH, SH.c.id == RP.c.shipment_id)
+        .where(RP.c.valid_until <= bindparam("now"), RP.c.valid_until > bindparam("lapsed_after"), on_the_way)
+        .order_by(RP.c.valid_until)
+        .limit(limit)
+    )
+    params = {"now": now, "lapsed_after": now - RENEW_WITHIN, "ended_after": now - KEPT_AFTER_END}
+    async with reading(engine) as conn:
+        return [int(row[0]) for row in await conn.execute(query, params)]
 
 
 async def _stored_of_orders(engine: AsyncEngine, order_ids: list[int], now: datetime) -> list[int]:
@@ -191,6 +268,7 @@ async def _rendered_row(state: Any, token: str, now: datetime) -> dict[str, Any]
 
 
 async def delete_expired(engine: AsyncEngine, now: datetime) -> int:
-    """Drop the stored pages past their time; returns how many."""
+    """Drop the stored pages past their time that the page job no longer renders again (lapsed over RENEW_WITHIN
+    ago); returns how many."""
     async with writing(engine) as conn:
-        return (await conn.execute(delete(RP).where(RP.c.valid_until <= now))).rowcount or 0
+        return (await conn.execute(delete(RP).where(RP.c.valid_until <= now - RENEW_WITHIN))).rowcount or 0

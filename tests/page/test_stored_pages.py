@@ -1,7 +1,8 @@
 """Pages rendered ahead: when a message leaves, the worker stores its shipment's page; a first view serves that
 rendering while it is the page the view would build (same version, shop revision and language, not past its
 time), and builds the page afresh otherwise. The shop's revision moves with every write to its row, products and
-rules, whichever process makes it."""
+rules, whichever process makes it. The page job renders a stored page again when its shipment changes, when its
+shop's edits settle, and when it lapses while its shipment is on its way."""
 
 from __future__ import annotations
 
@@ -180,6 +181,111 @@ async def test_a_stored_page_past_its_time_is_not_served_and_is_deleted(runtime,
     assert await delete_expired(runtime.engine, now) == 1
     async with reading(runtime.engine) as conn:
         assert (await conn.execute(select(RP.c.shipment_id))).scalars().all() == [fresh.shipment_id]
+
+
+async def lapse(runtime, minutes_ago: float, now: datetime) -> None:
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(RP).values(valid_until=now - timedelta(minutes=minutes_ago)))
+
+
+async def stored_until(runtime) -> dict[int, datetime]:
+    async with reading(runtime.engine) as conn:
+        return {row[0]: row[1] for row in await conn.execute(select(RP.c.shipment_id, RP.c.valid_until))}
+
+
+async def test_a_lapsed_page_is_rendered_again_while_its_shipment_is_under_way(
+    runtime, clock, shop: Shop, client
+) -> None:
+    moving = await at_state(runtime, clock, shop, "in_transit", order="L1", serial=1)
+    delivered_lately = await at_state(runtime, clock, shop, "delivered", order="L2", serial=2)
+    delivered_long_ago = await at_state(runtime, clock, shop, "delivered", order="L3", serial=3)
+    now = datetime.now(UTC)
+    made = (moving, delivered_lately, delivered_long_ago)
+    assert await store_pages(state_of(runtime), [m.shipment_id for m in made], now=now - timedelta(hours=3)) == 3
+    await lapse(runtime, 1, now)
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(SH).values(status_changed_at=now - timedelta(days=1)))
+        await conn.execute(
+            update(SH)
+            .where(SH.c.id == delivered_long_ago.shipment_id)
+            .values(status_changed_at=now - timedelta(days=3))
+        )
+    await rewrite_scans(runtime, moving.shipment_id, "Seen by the renewal")
+
+    assert await store_pending(state_of(runtime), now=now) == 2
+    renewed = {ship for ship, moment in (await stored_until(runtime)).items() if moment > now}
+    assert renewed == {moving.shipment_id, delivered_lately.shipment_id}  # the long-ended one is left to lapse
+    await rewrite_scans(runtime, moving.shipment_id, "Built afresh")
+    page = (await client.get(f"/t/{moving.token}")).text
+    assert "Seen by the renewal" in page and "Built afresh" not in page  # served as stored, rendered at its lapse
+    assert await store_pending(state_of(runtime), now=now) == 0  # renewed pages are not lapsed any more
+
+
+async def test_a_lapsed_page_that_fails_to_render_is_dropped_not_retried(
+    runtime, clock, shop: Shop, client, monkeypatch
+) -> None:
+    import app.web.stored_pages as stored_pages
+
+    made = await at_state(runtime, clock, shop, "in_transit")
+    now = datetime.now(UTC)
+    assert await store_pages(state_of(runtime), [made.shipment_id], now=now - timedelta(hours=3)) == 1
+    await lapse(runtime, 1, now)
+    attempts: list[str] = []
+
+    async def broken(state, token, moment):
+        attempts.append(token)
+        raise RuntimeError("template broke")
+
+    monkeypatch.setattr(stored_pages, "_rendered_row", broken)
+    assert await store_pending(state_of(runtime), now=now) == 0
+    assert await stored_count(runtime) == 0 and len(attempts) == 1
+    assert await store_pending(state_of(runtime), now=now) == 0 and len(attempts) == 1
+    monkeypatch.undo()
+    assert "In transit" in (await client.get(f"/t/{made.token}")).text  # built on view
+
+
+async def test_a_page_lapsed_beyond_the_renewal_window_is_left_to_be_deleted(runtime, clock, shop: Shop) -> None:
+    late = await at_state(runtime, clock, shop, "in_transit", order="W1", serial=1)
+    now = datetime.now(UTC)
+    assert await store_pages(state_of(runtime), [late.shipment_id], now=now - timedelta(hours=3)) == 1
+    await lapse(runtime, 11, now)  # the page job was held up longer than RENEW_WITHIN (10 minutes)
+    assert await store_pending(state_of(runtime), now=now) == 0
+    assert await stored_count(runtime) == 1
+    assert await delete_expired(runtime.engine, now - timedelta(minutes=2)) == 0  # lapsed 9 minutes before then
+    assert await delete_expired(runtime.engine, now) == 1
+
+
+async def test_a_shop_edit_renders_its_stored_pages_again_once_the_edits_settle(
+    runtime, clock, shop: Shop, client
+) -> None:
+    first = await at_state(runtime, clock, shop, "in_transit", order="R1", serial=1)
+    second = await at_state(runtime, clock, shop, "in_transit", order="R2", serial=2)
+    other_shop = await make_shop(runtime, slug="other-shop")
+    elsewhere = await at_state(runtime, clock, other_shop, "in_transit", order="R3", serial=3)
+    made = (first, second, elsewhere)
+    assert await store_pages(state_of(runtime), [m.shipment_id for m in made]) == 3
+    now = datetime.now(UTC)
+    async with writing(runtime.engine) as conn:  # clear of the shops' local midnights whenever the test runs
+        await conn.execute(update(RP).values(valid_until=now + timedelta(days=1)))
+
+    async def announce(words: str) -> None:
+        async with writing(runtime.engine) as conn:
+            await conn.execute(update(M).where(M.c.id == shop.merchant_id).values(announcement=words))
+
+    assert await store_pending(state_of(runtime), now=now) == 0  # the page job reads the shops' revisions
+    await announce("Winter sale")
+    assert await store_pending(state_of(runtime), now=now + timedelta(seconds=10)) == 0  # seen; not settled
+    await announce("Winter sale ends Sunday")
+    assert await store_pending(state_of(runtime), now=now + timedelta(seconds=50)) == 0  # moved again
+    assert await store_pending(state_of(runtime), now=now + timedelta(seconds=80)) == 0
+    assert await store_pending(state_of(runtime), now=now + timedelta(seconds=111)) == 2  # settled: this shop's
+    assert runtime.shops_restyled == {}
+    assert await store_pending(state_of(runtime), now=now + timedelta(seconds=115)) == 0
+
+    for made_one in (first, second):
+        await rewrite_scans(runtime, made_one.shipment_id, "Built afresh")
+    pages = [(await client.get(f"/t/{m.token}")).text for m in (first, second)]
+    assert all("Winter sale ends Sunday" in page and "Built afresh" not in page for page in pages)
 
 
 def test_a_stored_page_lasts_three_hours_or_until_its_local_midnight() -> None:
