@@ -234,7 +234,9 @@ async def test_insert_many_skips_conflicts_and_counts_what_it_inserted(
         statement = DriverStatement(upsert, conn.dialect, columns)
         inserted = await statement.insert_many(conn, ROWS)  # row 1 is there already
         assert inserted == 1
-    assert [row[0] for row in await raw_rows(engine, by_driver)] == [1, 2]
+        twice = [{**ROWS[0], "id": 3, "label": "first"}, {**ROWS[0], "id": 3, "label": "second"}]
+        assert await statement.many(conn, twice) == 1  # a key twice in one batch: the first row kept
+    assert [row[:2] for row in await raw_rows(engine, by_driver)] == [(1, "a"), (2, ""), (3, "first")]
 
 
 async def test_insert_many_takes_values_json_cannot_carry_row_by_row(engine: AsyncEngine) -> None:
