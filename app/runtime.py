@@ -6,17 +6,18 @@ from __future__ import annotations
 import gc
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import make_engine, reading
-from app.models import CarrierAccountRow
+from app.models import CarrierAccountRow, RenderedPage, Shipment
 from app.security.crypto import CredentialsError, key_from_settings, unseal
 from app.settings import Settings
+from app.tracking.idlist import ids_param, in_ids
 from app.web.page_connections import close_page_connections
 from carriers import registry
 from carriers.base import CarrierAccount, CarrierAdapter
@@ -24,6 +25,9 @@ from carriers.errors import CarrierAuthError
 from carriers.http import make_client
 
 T = TypeVar("T")
+# Shipments waiting for their page to be rendered ahead, at most: beyond it, pages are built on their first view.
+MAX_PAGES_TO_STORE = 50_000
+_RP, _SH = RenderedPage.__table__, Shipment.__table__
 
 
 def run_worker(main: Coroutine[Any, Any, T]) -> T:
@@ -59,10 +63,6 @@ class Runtime:
     channels: dict[str, Any] = field(default_factory=dict)
     # shipments whose message just left: their tracking pages are rendered ahead (app.web.stored_pages)
     pages_to_store: set[int] = field(default_factory=set)
-    # orders whose pages this process stored, with when the last of them stops being served
-    stored_orders: dict[int, datetime] = field(default_factory=dict)
-    # of those, the orders a poll or a carrier push changed since: their stored pages are rendered again
-    orders_changed: set[int] = field(default_factory=set)
     # the shops' page revisions as the page job last read them, and the shops whose revision moved since, with when
     # it last moved: their stored pages are rendered again once the shop's edits settle
     shop_revisions: dict[int, int] = field(default_factory=dict)
@@ -77,12 +77,31 @@ class Runtime:
     def credentials_key(self) -> bytes:
         return key_from_settings(self.settings.credentials_key, self.settings.secret_key)
 
-    def pages_changed(self, order_ids: Iterable[int]) -> None:
-        """Orders whose shipments a poll or push just changed: those with a page stored here are queued to be
-        rendered again, so the stored page stays the one a view would build (the others cost a dict look-up)."""
-        stored = self.stored_orders
-        if stored:
-            self.orders_changed.update(o for o in order_ids if o in stored)
+    def queue_pages(self, shipment_ids: Iterable[int]) -> None:
+        """Queue these shipments' pages for the page job to render ahead, up to MAX_PAGES_TO_STORE waiting; beyond
+        that they are built on their first view."""
+        waiting = self.pages_to_store
+        for shipment_id in shipment_ids:
+            if len(waiting) >= MAX_PAGES_TO_STORE:
+                return
+            waiting.add(int(shipment_id))
+
+    async def pages_changed(self, order_ids: list[int]) -> None:
+        """Orders whose shipments a poll or push just changed: their stored pages still served, whichever process
+        stored them, are queued to be rendered again, siblings included (each page of a split order shows the
+        order's newest change), so a stored page stays the one a view would build. One indexed read per batch; "still
+        served" is judged by the clock views are served by."""
+        if not order_ids or len(self.pages_to_store) >= MAX_PAGES_TO_STORE:
+            return
+        async with reading(self.engine) as conn:
+            query = (
+                select(_RP.c.shipment_id)
+                .join(_SH, _SH.c.id == _RP.c.shipment_id)
+                .where(in_ids(_SH.c.order_id, conn.dialect), _RP.c.valid_until > bindparam("now"))
+            )
+            params = {"ids": ids_param(conn.dialect, set(order_ids)), "now": datetime.now(UTC)}
+            found = await conn.execute(query, params)
+            self.queue_pages(row[0] for row in found)
 
     def speed_for(self, carrier: str) -> float:
         return self.settings.sandbox_speed if carrier == "sandbox" else 1.0

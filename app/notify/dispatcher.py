@@ -89,16 +89,10 @@ async def dispatch_once(
     return report
 
 
-# Shipments waiting for their page to be rendered ahead, at most: beyond it, pages are built on their first view.
-MAX_PAGES_TO_STORE = 50_000
-
-
 def _pages_to_store(rt: Runtime, outcomes: list[tuple[Any, SendResult]]) -> None:
     """The shipments whose message just left: shoppers open its link soon after, so their pages are rendered
     ahead by the worker's page job (app.web.stored_pages.store_pending)."""
-    for row, result in outcomes:
-        if result.ok and row.shipment_id and len(rt.pages_to_store) < MAX_PAGES_TO_STORE:
-            rt.pages_to_store.add(int(row.shipment_id))
+    rt.queue_pages(row.shipment_id for row, result in outcomes if result.ok and row.shipment_id)
 
 
 async def _send_one(

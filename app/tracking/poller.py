@@ -106,6 +106,6 @@ async def _poll_group(rt: Runtime, key: tuple[str, int | None, int], ships: list
         speed=rt.speed_for(carrier),
         retry_after=retry_after,
     )
-    rt.pages_changed(applied.changed_orders)
+    await rt.pages_changed(applied.changed_orders)
     await checkpoint_wal(rt.engine)  # SQLite: after the writer lock is released, so the next batch writes meanwhile
     return applied

@@ -237,7 +237,7 @@ async def _apply(rt: Runtime, row: Any, results: list[TrackResult], now: datetim
     applied = await apply_results(
         rt.engine, carrier=row.carrier, shipments=ships, results=matched, now=now, speed=rt.speed_for(row.carrier)
     )
-    rt.pages_changed(applied.changed_orders)
+    await rt.pages_changed(applied.changed_orders)
     report.applied += len(matched)
     report.new_events += applied.new_events
     report.status_changes += applied.status_changes

@@ -115,10 +115,10 @@ async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime 
     for start in range(0, len(ids), RENDER_BATCH):
         chunk = ids[start : start + RENDER_BATCH]
         async with reading(runtime.engine) as conn:
-            query = select(SH.c.ref, SH.c.token_version, SH.c.order_id).where(SH.c.id.in_(chunk))
+            query = select(SH.c.ref, SH.c.token_version).where(SH.c.id.in_(chunk))
             refs = (await conn.execute(query)).all()
-        rows, orders = [], []
-        for ref, token_version, order_id in refs:
+        rows = []
+        for ref, token_version in refs:
             token = derive_token(runtime.settings.secret_key, ref, token_version)
             try:
                 row = await _rendered_row(state, token, now or datetime.now(UTC))
@@ -127,16 +127,12 @@ async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime 
                 continue
             if row is not None:
                 rows.append(row)
-                orders.append(order_id)
         if rows:
             async with writing(runtime.engine) as conn:
                 insert = insert_for(conn, RP)
                 replace = {c.name: insert.excluded[c.name] for c in RP.c if c.name != "shipment_id"}
                 await conn.execute(insert.on_conflict_do_update(index_elements=["shipment_id"], set_=replace), rows)
             stored += len(rows)
-            known = runtime.stored_orders
-            for order_id, row in zip(orders, rows, strict=True):
-                known[order_id] = max(known.get(order_id, row["valid_until"]), row["valid_until"])
     return stored
 
 
@@ -144,20 +140,15 @@ PER_TICK = 2000
 
 
 async def store_pending(state: Any, *, now: datetime | None = None) -> int:
-    """Render and store up to PER_TICK of the pages the dispatcher queued on `state.runtime.pages_to_store` (the
-    shipments whose message just left), then the stored pages of up to PER_TICK orders a poll or push changed since
-    (`runtime.orders_changed`), then, room left, stored pages of a shop whose look changed (`restyled_pages`) and
-    stored pages that lapsed lately (`lapsed_pages`); returns how many were stored. A page that fails to render is
-    logged and left to be built on its first view; a stored one that fails to render again is deleted, so it is not
-    tried again on every tick."""
+    """Render and store up to PER_TICK of the pages queued on `state.runtime.pages_to_store` (the shipments whose
+    message just left, and the stored pages of orders a poll or push changed: `Runtime.pages_changed`), then, room
+    left, stored pages of a shop whose look changed (`restyled_pages`) and stored pages that lapsed lately
+    (`lapsed_pages`); returns how many were stored. A page that fails to render is logged and left to be built on
+    its first view; a stored one that fails to render again is deleted, so it is not tried again on every tick."""
     runtime = state.runtime
     moment = now or datetime.now(UTC)
-    _forget_expired(runtime.stored_orders, moment)
-    pending, changed = runtime.pages_to_store, runtime.orders_changed
+    pending = runtime.pages_to_store
     taken = {pending.pop() for _ in range(min(PER_TICK, len(pending)))}
-    orders = [changed.pop() for _ in range(min(PER_TICK, len(changed)))]
-    if orders:
-        taken.update(await _stored_of_orders(runtime.engine, orders, moment))
     renewed = await restyled_pages(runtime, moment, PER_TICK - len(taken)) if len(taken) < PER_TICK else []
     taken.update(renewed)
     if len(taken) < PER_TICK:
@@ -225,26 +216,6 @@ async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[i
     params = {"now": now, "lapsed_after": now - RENEW_WITHIN, "ended_after": now - KEPT_AFTER_END}
     async with reading(engine) as conn:
         return [int(row[0]) for row in await conn.execute(query, params)]
-
-
-async def _stored_of_orders(engine: AsyncEngine, order_ids: list[int], now: datetime) -> list[int]:
-    """The shipments of these orders whose stored page is still served: every page of a split order shows its
-    siblings, so one shipment's change retires them all."""
-    async with reading(engine) as conn:
-        query = (
-            select(RP.c.shipment_id)
-            .join(SH, SH.c.id == RP.c.shipment_id)
-            .where(
-                in_ids(SH.c.order_id, conn.dialect), RP.c.valid_until > bindparam("now", type_=RP.c.valid_until.type)
-            )
-        )
-        params = {"ids": ids_param(conn.dialect, order_ids), "now": now}
-        return [int(row[0]) for row in await conn.execute(query, params)]
-
-
-def _forget_expired(stored: dict[int, datetime], now: datetime) -> None:
-    for order_id in [o for o, until in stored.items() if until <= now]:
-        del stored[order_id]
 
 
 async def _rendered_row(state: Any, token: str, now: datetime) -> dict[str, Any] | None:
