@@ -58,8 +58,7 @@ class DriverStatement:
         # the same INSERT on PostgreSQL, its rows passed as one array per column (`unnest`), rows counted, not returned
         self._arrays = None
         if dialect.name == "postgresql" and head.startswith("INSERT") and found and closed and "(" not in row:
-            types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
-            arrays = ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
+            arrays = _array_params(compiled, names, dialect)
             self._arrays = f"{head} SELECT * FROM unnest({arrays}){rest.split(' RETURNING ', 1)[0]}"
         # an UPDATE … SET c = :c … WHERE key = :k on PostgreSQL, its rows passed as one array per parameter
         self._update_arrays = (
@@ -149,6 +148,12 @@ class DriverStatements:
         return found
 
 
+def _array_params(compiled: Any, names: Sequence[str], dialect: Dialect) -> str:
+    """`CAST($1 AS type[]), …`: each positional parameter as an array of its bound column's type."""
+    types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
+    return ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
+
+
 def _update_from_arrays(
     statement: Update, compiled: Any, names: Sequence[str], dialect: Dialect
 ) -> tuple[str, int] | None:
@@ -175,8 +180,7 @@ def _update_from_arrays(
     if sorted([*sets, key]) != sorted(names):
         return None
     quote = dialect.identifier_preparer.quote
-    types = [compiled.binds[name].type.compile(dialect=dialect) for name in names]
-    arrays = ", ".join(f"CAST(${i} AS {kind}[])" for i, kind in enumerate(types, start=1))
+    arrays = _array_params(compiled, names, dialect)
     target_table = dialect.identifier_preparer.format_table(table)
     assignments = ", ".join(f"{quote(c)} = v.{quote(c)}" for c in sets)
     aliases = ", ".join(quote(name) for name in names)
