@@ -67,6 +67,9 @@ class Runtime:
     # it last moved: their stored pages are rendered again once the shop's edits settle
     shop_revisions: dict[int, int] = field(default_factory=dict)
     shops_restyled: dict[int, datetime] = field(default_factory=dict)
+    # the newest shipment id the page job has looked at (None until its first look): shipments created after it get
+    # their page rendered ahead without waiting for a message
+    newest_shipment_seen: int | None = None
     _adapters: dict[tuple[str, int | None, int | None], CarrierAdapter] = field(default_factory=dict)
 
     @classmethod

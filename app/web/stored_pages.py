@@ -1,8 +1,9 @@
 """Tracking pages rendered ahead and stored (`rendered_page`): the worker renders the page of each shipment whose
 message just left, so the burst of first views after a "shipped" email reads one row instead of building the page;
 a first view reads the page's version and its stored rendering in one statement and serves it while it is valid.
-A stored page is rendered again when its shipment changes, when its shop's look changes, and, while the shipment is
-under way, when it lapses."""
+A new shipment's page is rendered ahead too, for shops that send the link in their own messages. A stored page is
+rendered again when its shipment changes, when its shop's look changes, and, while the shipment is under way, when it
+lapses."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import insert_for, reading, writing
@@ -142,9 +143,10 @@ PER_TICK = 2000
 async def store_pending(state: Any, *, now: datetime | None = None) -> int:
     """Render and store up to PER_TICK of the pages queued on `state.runtime.pages_to_store` (the shipments whose
     message just left, and the stored pages of orders a poll or push changed: `Runtime.pages_changed`), then, room
-    left, stored pages of a shop whose look changed (`restyled_pages`) and stored pages that lapsed lately
-    (`lapsed_pages`); returns how many were stored. A page that fails to render is logged and left to be built on
-    its first view; a stored one that fails to render again is deleted, so it is not tried again on every tick."""
+    left, stored pages of a shop whose look changed (`restyled_pages`), stored pages that lapsed lately
+    (`lapsed_pages`) and the pages of new shipments (`new_pages`); returns how many were stored. A page that fails
+    to render is logged and left to be built on its first view; a stored one that fails to render again is deleted,
+    so it is not tried again on every tick."""
     runtime = state.runtime
     moment = now or datetime.now(UTC)
     pending = runtime.pages_to_store
@@ -154,6 +156,8 @@ async def store_pending(state: Any, *, now: datetime | None = None) -> int:
     if len(taken) < PER_TICK:
         renewed += await lapsed_pages(runtime.engine, moment, PER_TICK - len(taken))
         taken.update(renewed)
+    if len(taken) < PER_TICK:
+        taken.update(await new_pages(runtime, PER_TICK - len(taken)))
     if not taken:
         return 0
     stored = await store_pages(state, taken, now=now)
@@ -198,6 +202,26 @@ _STALE_OF_SHOP = (
         RP.c.valid_until > bindparam("now"),
     )
 )
+
+
+async def new_pages(runtime: Any, limit: int) -> list[int]:
+    """Up to `limit` shipments created since the page job last looked (from its first look on) that have no stored
+    page and have not ended. A shop that sends its own "shipped" email with the page's link (the API's
+    `tracking_url`) then has its shoppers' first views meet a stored page too, as ours do. The look-up walks the
+    primary key on from the newest id seen (`Runtime.newest_shipment_seen`); the first look only notes it."""
+    async with reading(runtime.engine) as conn:
+        after = runtime.newest_shipment_seen
+        if after is None:
+            newest = (await conn.execute(select(func.coalesce(func.max(SH.c.id), 0)))).scalar_one()
+            runtime.newest_shipment_seen = int(newest)
+            return []
+        stored = select(RP.c.shipment_id).where(RP.c.shipment_id == SH.c.id).exists()
+        passed_over = or_(SH.c.status.in_(ENDED_STATUSES), stored).label("passed_over")
+        query = select(SH.c.id, passed_over).where(SH.c.id > after).order_by(SH.c.id).limit(limit)
+        rows = (await conn.execute(query)).all()
+    if rows:
+        runtime.newest_shipment_seen = int(rows[-1][0])
+    return [int(shipment_id) for shipment_id, skip in rows if not skip]
 
 
 async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[int]:

@@ -2,7 +2,7 @@
 rendering while it is the page the view would build (same version, shop revision and language, not past its
 time), and builds the page afresh otherwise. The shop's revision moves with every write to its row, products and
 rules, whichever process makes it. The page job renders a stored page again when its shipment changes, when its
-shop's edits settle, and when it lapses while its shipment is on its way."""
+shop's edits settle, and when it lapses while its shipment is on its way; and it renders a new shipment's page."""
 
 from __future__ import annotations
 
@@ -240,6 +240,26 @@ async def test_a_lapsed_page_that_fails_to_render_is_dropped_not_retried(
     assert await store_pending(state_of(runtime), now=now) == 0 and len(attempts) == 1
     monkeypatch.undo()
     assert "In transit" in (await client.get(f"/t/{made.token}")).text  # built on view
+
+
+async def test_a_new_shipment_gets_its_page_stored_without_a_message(runtime, clock, shop: Shop, client) -> None:
+    """Shops that send the page's link in their own emails: a shipment created after the page job's first look has
+    its page rendered ahead once, unless it is created already ended; older ones wait for a message or a view."""
+    before = await at_state(runtime, clock, shop, "in_transit", order="N0", serial=1)
+    assert await store_pending(state_of(runtime)) == 0  # the first look notes where new shipments start
+    moving = await at_state(runtime, clock, shop, "in_transit", order="N1", serial=2)
+    ended = await at_state(runtime, clock, shop, "delivered", order="N2", serial=3)
+    assert runtime.pages_to_store == set()  # no message left for either
+
+    assert await store_pending(state_of(runtime)) == 1
+    assert set(await stored_until(runtime)) == {moving.shipment_id}
+    for made in (moving, ended):
+        await rewrite_scans(runtime, made.shipment_id, "Built afresh")
+    assert "Built afresh" not in (await client.get(f"/t/{moving.token}")).text  # the stored rendering
+    assert "Built afresh" in (await client.get(f"/t/{ended.token}")).text  # built on its view
+    assert await store_pending(state_of(runtime)) == 0  # each new shipment is looked at once
+    assert set(await stored_until(runtime)) == {moving.shipment_id}
+    assert before.shipment_id < moving.shipment_id < ended.shipment_id
 
 
 async def test_a_page_lapsed_beyond_the_renewal_window_is_left_to_be_deleted(runtime, clock, shop: Shop) -> None:
