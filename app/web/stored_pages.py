@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import insert_for, reading, writing
 from app.i18n import pick
@@ -45,6 +45,9 @@ ENDED_STATUSES = ("delivered", "returned", "expired")
 # A shop's stored pages are rendered again once its page revision has not moved for this long: a merchant editing
 # the settings page saves several times in a row, and each save would otherwise restyle every page.
 SHOP_EDITS_SETTLE = timedelta(minutes=1)
+# A worker's first look for new shipments (`new_pages`) goes back this far, among this many of the newest ids.
+NEW_LOOKBACK = timedelta(minutes=10)
+NEW_LOOKBACK_ROWS = 10_000
 COMPRESSION_LEVEL = 6  # ~22 KB of HTML to ~4 KB; reading it back costs ~30 µs
 
 
@@ -157,7 +160,7 @@ async def store_pending(state: Any, *, now: datetime | None = None) -> int:
         renewed += await lapsed_pages(runtime.engine, moment, PER_TICK - len(taken))
         taken.update(renewed)
     if len(taken) < PER_TICK:
-        taken.update(await new_pages(runtime, PER_TICK - len(taken)))
+        taken.update(await new_pages(runtime, moment, PER_TICK - len(taken)))
     if not taken:
         return 0
     stored = await store_pages(state, taken, now=now)
@@ -204,24 +207,31 @@ _STALE_OF_SHOP = (
 )
 
 
-async def new_pages(runtime: Any, limit: int) -> list[int]:
-    """Up to `limit` shipments created since the page job last looked (from its first look on) that have no stored
-    page and have not ended. A shop that sends its own "shipped" email with the page's link (the API's
-    `tracking_url`) then has its shoppers' first views meet a stored page too, as ours do. The look-up walks the
-    primary key on from the newest id seen (`Runtime.newest_shipment_seen`); the first look only notes it."""
+async def new_pages(runtime: Any, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` shipments created since the page job last looked that have no stored page and have not ended.
+    A shop that sends its own "shipped" email with the page's link (the API's `tracking_url`) then has its shoppers'
+    first views meet a stored page too, as ours do. The look-up walks the primary key on from the newest id seen
+    (`Runtime.newest_shipment_seen`); a worker's first look starts at the shipments created in the last
+    NEW_LOOKBACK (among the newest NEW_LOOKBACK_ROWS), so those created while it restarted are not passed over."""
     async with reading(runtime.engine) as conn:
         after = runtime.newest_shipment_seen
         if after is None:
-            newest = (await conn.execute(select(func.coalesce(func.max(SH.c.id), 0)))).scalar_one()
-            runtime.newest_shipment_seen = int(newest)
-            return []
+            after = await _first_new_shipment(conn, now) - 1
         stored = select(RP.c.shipment_id).where(RP.c.shipment_id == SH.c.id).exists()
         passed_over = or_(SH.c.status.in_(ENDED_STATUSES), stored).label("passed_over")
         query = select(SH.c.id, passed_over).where(SH.c.id > after).order_by(SH.c.id).limit(limit)
         rows = (await conn.execute(query)).all()
-    if rows:
-        runtime.newest_shipment_seen = int(rows[-1][0])
+    runtime.newest_shipment_seen = int(rows[-1][0]) if rows else after
     return [int(shipment_id) for shipment_id, skip in rows if not skip]
+
+
+async def _first_new_shipment(conn: AsyncConnection, now: datetime) -> int:
+    """The oldest shipment id created in the last NEW_LOOKBACK, looking among the newest NEW_LOOKBACK_ROWS ids (a
+    bounded primary-key range: no index on the creation time alone is needed); one past the newest id if none."""
+    newest = int((await conn.execute(select(func.coalesce(func.max(SH.c.id), 0)))).scalar_one())
+    recent = select(func.min(SH.c.id)).where(SH.c.id > newest - NEW_LOOKBACK_ROWS, SH.c.created_at > bindparam("since"))
+    found = (await conn.execute(recent, {"since": now - NEW_LOOKBACK})).scalar_one()
+    return int(found) if found is not None else newest + 1
 
 
 async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[int]:
