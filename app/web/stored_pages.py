@@ -141,6 +141,9 @@ async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime 
 
 
 PER_TICK = 2000
+# New shipments' pages per tick at most (~1 s of rendering): a bulk import of thousands of shipments is rendered over
+# minutes, as their links go out, instead of taking the worker's whole time from its poll.
+NEW_PER_TICK = 500
 
 
 async def store_pending(state: Any, *, now: datetime | None = None) -> int:
@@ -160,7 +163,7 @@ async def store_pending(state: Any, *, now: datetime | None = None) -> int:
         renewed += await lapsed_pages(runtime.engine, moment, PER_TICK - len(taken))
         taken.update(renewed)
     if len(taken) < PER_TICK:
-        taken.update(await new_pages(runtime, moment, PER_TICK - len(taken)))
+        taken.update(await new_pages(runtime, moment, min(PER_TICK - len(taken), NEW_PER_TICK)))
     if not taken:
         return 0
     stored = await store_pages(state, taken, now=now)

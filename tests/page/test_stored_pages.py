@@ -267,6 +267,21 @@ async def test_a_new_shipment_gets_its_page_stored_without_a_message(runtime, cl
     assert await store_pending(state_of(runtime)) == 0  # each new shipment is looked at once
 
 
+async def test_new_shipments_are_rendered_a_few_per_tick(runtime, clock, shop: Shop, monkeypatch) -> None:
+    """A bulk import does not take the worker's whole tick: new shipments' pages go NEW_PER_TICK at a time, oldest
+    first, and the rest on the next ticks."""
+    import app.web.stored_pages as stored_pages
+
+    monkeypatch.setattr(stored_pages, "NEW_PER_TICK", 2)
+    made = [await at_state(runtime, clock, shop, "in_transit", order=f"B{n}", serial=n) for n in range(1, 4)]
+    ids = [m.shipment_id for m in made]
+    assert await store_pending(state_of(runtime)) == 2
+    assert set(await stored_until(runtime)) == set(ids[:2])
+    assert await store_pending(state_of(runtime)) == 1
+    assert set(await stored_until(runtime)) == set(ids)
+    assert await store_pending(state_of(runtime)) == 0
+
+
 async def test_a_page_lapsed_beyond_the_renewal_window_is_left_to_be_deleted(runtime, clock, shop: Shop) -> None:
     late = await at_state(runtime, clock, shop, "in_transit", order="W1", serial=1)
     now = datetime.now(UTC)
