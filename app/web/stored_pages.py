@@ -12,7 +12,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, delete, func, or_, select
@@ -112,20 +112,20 @@ def valid_until(now: datetime, zone: ZoneInfo) -> datetime:
 
 async def store_pages(state: Any, shipment_ids: Iterable[int], *, now: datetime | None = None) -> int:
     """Render and store the pages of these shipments, in their order's language (the one a view without the
-    picker shows); returns how many were stored. `state` holds `runtime` and this process's page caches."""
+    picker shows), skipping those whose stored page is still the one a view would serve; returns how many were
+    stored. `state` holds `runtime` and this process's page caches."""
     runtime = state.runtime
     ids = sorted(set(shipment_ids))
     stored = 0
     for start in range(0, len(ids), RENDER_BATCH):
         chunk = ids[start : start + RENDER_BATCH]
         async with reading(runtime.engine) as conn:
-            query = select(SH.c.ref, SH.c.token_version).where(SH.c.id.in_(chunk))
-            refs = (await conn.execute(query)).all()
+            refs = (await conn.execute(_REFS_AND_STORED.where(SH.c.id.in_(chunk)))).all()
         rows = []
-        for ref, token_version in refs:
+        for ref, token_version, *rendered_from in refs:
             token = derive_token(runtime.settings.secret_key, ref, token_version)
             try:
-                row = await _rendered_row(state, token, now or datetime.now(UTC))
+                row = await _rendered_row(state, token, now or datetime.now(UTC), _Stored(*rendered_from))
             except Exception:  # a page that cannot be rendered now is built on its first view, with its error
                 log.exception("rendering a page ahead failed (shipment ref %s)", ref)
                 continue
@@ -255,12 +255,36 @@ async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[i
         return [int(row[0]) for row in await conn.execute(query, params)]
 
 
-async def _rendered_row(state: Any, token: str, now: datetime) -> dict[str, Any] | None:
+class _Stored(NamedTuple):
+    """What a shipment's stored page, if any, was rendered from (all None when it has none)."""
+
+    locale: str | None
+    version: str | None
+    shop_revision: int | None
+    valid_until: datetime | None
+
+    def still_serves(self, locale: str, version: PageVersion, now: datetime) -> bool:
+        """Whether the stored page is still the one a view in `locale` would serve (as `StoredPage.serves`)."""
+        current = (locale, version.version, version.shop_revision)
+        valid = self.valid_until is not None and now < self.valid_until
+        return valid and (self.locale, self.version, self.shop_revision) == current
+
+
+_REFS_AND_STORED = select(
+    SH.c.ref, SH.c.token_version, RP.c.locale, RP.c.version, RP.c.shop_revision, RP.c.valid_until
+).select_from(SH.outerjoin(RP, RP.c.shipment_id == SH.c.id))
+
+
+async def _rendered_row(state: Any, token: str, now: datetime, stored: _Stored) -> dict[str, Any] | None:
+    """The page's row to store; None for an unknown token, or when the stored page is still the one a view would
+    serve (a new shipment's page stored moments before its first message left, say): no second render."""
     data = await by_token(state.runtime.engine, token)
     if data is None:
         return None
     version = version_of(data)
     locale = pick(data.order.locale, data.merchant.default_locale)
+    if stored.still_serves(locale, version, now):
+        return None
     html, product_ids = await render_tracking_html(state, data, token, locale, extra={"version": version.version})
     zone = zone_named(data.order.timezone or data.merchant.timezone)
     return {

@@ -231,7 +231,7 @@ async def test_a_lapsed_page_that_fails_to_render_is_dropped_not_retried(
     await lapse(runtime, 1, now)
     attempts: list[str] = []
 
-    async def broken(state, token, moment):
+    async def broken(state, token, moment, stored):
         attempts.append(token)
         raise RuntimeError("template broke")
 
@@ -265,6 +265,24 @@ async def test_a_new_shipment_gets_its_page_stored_without_a_message(runtime, cl
     assert "Built afresh" in (await client.get(f"/t/{ended.token}")).text  # built on its view
     assert "Built afresh" in (await client.get(f"/t/{older.token}")).text
     assert await store_pending(state_of(runtime)) == 0  # each new shipment is looked at once
+
+
+async def test_a_page_still_current_is_not_rendered_again_when_its_message_leaves(runtime, clock, shop: Shop) -> None:
+    """A new shipment's page, stored moments before its first message leaves, is already the page a view would
+    serve: the message does not render it a second time. Once the page is not current, it does."""
+    await store_pending(state_of(runtime))  # the page job's first look
+    made = await at_state(runtime, clock, shop, "in_transit", order="R1", serial=1)
+    assert await store_pending(state_of(runtime)) == 1
+    first = await stored_until(runtime)
+    report = await dispatch_once(runtime, now=clock.now + timedelta(minutes=15))
+    assert report.outcomes == {"sent": 1} and runtime.pages_to_store == {made.shipment_id}
+    assert await store_pending(state_of(runtime)) == 0
+    assert await stored_until(runtime) == first and runtime.pages_to_store == set()
+
+    async with writing(runtime.engine) as conn:  # the shipment changes: its version moves
+        await conn.execute(update(SH).where(SH.c.id == made.shipment_id).values(updated_at=clock.now))
+    runtime.queue_pages([made.shipment_id])
+    assert await store_pending(state_of(runtime)) == 1
 
 
 async def test_new_shipments_are_rendered_a_few_per_tick(runtime, clock, shop: Shop, monkeypatch) -> None:
