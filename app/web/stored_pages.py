@@ -63,12 +63,8 @@ class StoredPage:
     def serves(self, version: PageVersion, locale: str, lang_param: str, now: datetime) -> bool:
         """Whether this rendering is the page a view would render now: same version, same shop revision, same
         language (and no language chosen with the picker, whose links it would carry), not past its time."""
-        return (
-            not lang_param
-            and self.locale == locale
-            and self.version == version.version
-            and self.shop_revision == version.shop_revision
-            and now < self.valid_until
+        return not lang_param and _is_current(
+            (self.locale, self.version, self.shop_revision, self.valid_until), locale, version, now
         )
 
     def body(self) -> bytes:
@@ -101,6 +97,19 @@ async def version_and_stored_on(conn: Any, token: str) -> tuple[PageVersion, Sto
         return version, None
     product_ids = tuple(int(p) for p in products.split(",") if p)
     return version, StoredPage(locale, page_version, int(revision), bytes(html), product_ids, until)
+
+
+def _is_current(
+    stored: tuple[str | None, str | None, int | None, datetime | None], locale: str, version: PageVersion, now: datetime
+) -> bool:
+    """Whether a rendering of (locale, version, shop revision, valid until) is the page a view in `locale` would
+    render now: same language, version and shop revision, not past its time."""
+    stored_locale, stored_version, stored_revision, until = stored
+    return (
+        until is not None
+        and now < until
+        and (stored_locale, stored_version, stored_revision) == (locale, version.version, version.shop_revision)
+    )
 
 
 def valid_until(now: datetime, zone: ZoneInfo) -> datetime:
@@ -264,10 +273,8 @@ class _Stored(NamedTuple):
     valid_until: datetime | None
 
     def still_serves(self, locale: str, version: PageVersion, now: datetime) -> bool:
-        """Whether the stored page is still the one a view in `locale` would serve (as `StoredPage.serves`)."""
-        current = (locale, version.version, version.shop_revision)
-        valid = self.valid_until is not None and now < self.valid_until
-        return valid and (self.locale, self.version, self.shop_revision) == current
+        """Whether the stored page is still the one a view in `locale` would serve."""
+        return _is_current(self, locale, version, now)
 
 
 _REFS_AND_STORED = select(
