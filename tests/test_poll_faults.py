@@ -136,6 +136,47 @@ async def test_two_pollers_never_claim_the_same_shipment(runtime, clock) -> None
     assert await claim_due(runtime.engine, now=clock.now, limit=20) == []
 
 
+async def due_at(runtime, ages: dict[int, timedelta], now) -> list[int]:
+    """Make the shipments at these positions (in row order) due `age` ago; a negative age is not due yet."""
+    from sqlalchemy import select, update
+
+    from app.models import Shipment
+
+    table = Shipment.__table__
+    async with runtime.engine.begin() as conn:
+        ids = list((await conn.execute(select(table.c.id).order_by(table.c.id))).scalars())
+        for position, age in ages.items():
+            await conn.execute(update(table).where(table.c.id == ids[position]).values(next_poll_at=now - age))
+    return ids
+
+
+async def test_a_chunk_is_the_most_overdue_shipment_and_its_due_neighbours_in_row_order(runtime, clock) -> None:
+    from app.tracking.claim import claim_due
+
+    await due_shipments(runtime, clock, 40)  # all due a minute ago
+    minute = timedelta(minutes=1)
+    ids = await due_at(runtime, {20: 10 * minute, 5: 5 * minute, 30: 4 * minute, 22: -minute}, clock.now)
+    # The most overdue (row 20), then the due rows after it; row 22 is not due yet.
+    first = await claim_due(runtime.engine, now=clock.now, limit=5)
+    assert sorted(r.id for r in first) == [ids[20], ids[21], ids[23], ids[24], ids[25]]
+    # The next chunk starts at the most overdue of the rest (row 5) and runs on in row order past the leased ones.
+    second = await claim_due(runtime.engine, now=clock.now, limit=5)
+    assert sorted(r.id for r in second) == [ids[5], ids[6], ids[7], ids[8], ids[9]]
+
+
+async def test_a_chunk_without_enough_due_neighbours_takes_the_most_overdue_of_the_rest(runtime, clock) -> None:
+    from app.tracking.claim import claim_due
+
+    await due_shipments(runtime, clock, 40)
+    minute = timedelta(minutes=1)
+    not_due = {position: -minute for position in range(21, 30)}
+    ids = await due_at(runtime, {**not_due, 20: 10 * minute, 5: 5 * minute, 30: 4 * minute, 10: 3 * minute}, clock.now)
+    # Nothing due follows row 20 within its neighbourhood (2 ids a shipment here: rows 21-27), so the rest of the
+    # chunk is the most overdue elsewhere.
+    claimed = await claim_due(runtime.engine, now=clock.now, limit=4, neighbourhood=2)
+    assert {r.id for r in claimed} == {ids[20], ids[5], ids[30], ids[10]}
+
+
 async def test_a_dead_pollers_shipments_are_due_again_when_its_lease_runs_out(runtime, clock) -> None:
     from app.tracking.claim import LEASE, claim_due
 
