@@ -149,7 +149,8 @@ class Shipment(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    merchant_id: int = Field(foreign_key="merchant.id", index=True)
+    # No index of its own: the unique (merchant_id, carrier, tracking_number) and the console's indexes begin with it.
+    merchant_id: int = Field(foreign_key="merchant.id")
     order_id: int = Field(foreign_key="shop_order.id", index=True)
     carrier: str = Field(max_length=20)
     carrier_account_id: int | None = Field(default=None, foreign_key="carrier_account.id")
