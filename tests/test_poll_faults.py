@@ -159,7 +159,7 @@ async def test_a_chunk_is_the_most_overdue_shipment_and_its_due_neighbours_in_ro
     # The most overdue (row 20), then the due rows after it; row 22 is not due yet.
     first = await claim_due(runtime.engine, now=clock.now, limit=5)
     assert sorted(r.id for r in first) == [ids[20], ids[21], ids[23], ids[24], ids[25]]
-    # The next chunk starts at the most overdue of the rest (row 5) and runs on in row order past the leased ones.
+    # The next chunk starts at the most overdue of the rest (row 5) and runs on in row order.
     second = await claim_due(runtime.engine, now=clock.now, limit=5)
     assert sorted(r.id for r in second) == [ids[5], ids[6], ids[7], ids[8], ids[9]]
 

@@ -72,8 +72,8 @@ async def claim_due(
     First the most overdue shipment and the due ones after it within `neighbourhood` × `limit` ids, in row order;
     then, while there is room, the most overdue of the rest. When a poller falls behind (after a restart, or a fleet
     larger than its rate), due times are spread over the whole table with no regard to row order, so taking the
-    most overdue thousand touched a thousand table pages twice (lease, then write); neighbours share pages. The most
-    overdue shipment is still in the next chunk, so no shipment waits behind a newer one for long.
+    most overdue thousand touched a thousand table pages twice (lease, then write); neighbours share pages. The
+    shipment that has waited longest is always in the chunk.
 
     Each step is one UPDATE … WHERE id IN (due) RETURNING: on PostgreSQL joined to the orders in the same statement
     (a data-modifying CTE), on SQLite followed by one read of the orders (SQLite's RETURNING sees only the updated
@@ -84,10 +84,10 @@ async def claim_due(
     )
     most_overdue = due.order_by(SH.next_poll_at)
     async with sqlite_writer(engine), writing(engine) as conn:
-        first = await conn.scalar(most_overdue.limit(1))
-        if first is None:
+        oldest_id = await conn.scalar(most_overdue.limit(1))
+        if oldest_id is None:
             return []
-        near = due.where(SH.id >= first, SH.id < first + neighbourhood * limit).order_by(SH.id).limit(limit)
+        near = due.where(SH.id >= oldest_id, SH.id < oldest_id + neighbourhood * limit).order_by(SH.id).limit(limit)
         claimed = await _lease(conn, near, now + lease)
         if len(claimed) < limit:
             claimed += await _lease(conn, most_overdue.limit(limit - len(claimed)), now + lease)
