@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.models import ChangeRequest, Order, SurveyResponse, utcnow
+from app.web.page_changes import order_page_changed
 
 REQUESTS = ChangeRequest.__table__
 ORDERS = Order.__table__
@@ -82,6 +83,7 @@ async def answer_request(
     if state in ("declined", "done"):
         values["resolved_at"] = now or utcnow()
     await conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(values))
+    await order_page_changed(conn, merchant_id=merchant_id, order_id=current.order_id, now=now or utcnow())
     return True
 
 

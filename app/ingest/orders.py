@@ -21,6 +21,7 @@ from app.integrations.outbound import queue_event
 from app.models import LineItem, Merchant, Order, Shipment
 from app.notify.orders import on_order_cancelled, on_order_created
 from app.security.tokens import derive_token, new_ref, token_hash
+from app.web.page_changes import lapse_stored_pages
 from carriers.detect import detect
 
 ORD, ITEM, SH, MER = Order.__table__, LineItem.__table__, Shipment.__table__, Merchant.__table__
@@ -120,6 +121,7 @@ async def update_order(
     await conn.execute(
         update(ORD).where(ORD.c.id == order_id, ORD.c.merchant_id == merchant_id).values(**values, updated_at=now)
     )
+    await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)
     return True
 
 
@@ -182,6 +184,7 @@ async def cancel_order(conn: AsyncConnection, *, merchant_id: int, order_id: int
     )
     if result.rowcount != 1:
         return False
+    await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)
     await on_order_cancelled(conn, order_id=order_id, now=now)
     number = (await conn.execute(select(ORD.c.number).where(ORD.c.id == order_id))).scalar_one()
     payload = {"order_id": order_id, "order_number": number, "reason": reason[:40], "cancelled_at": now.isoformat()}

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from app.db import insert_for, writing
 from app.models import ChangeRequest, Order, SurveyResponse
 from app.web.page_cache import memo_for
+from app.web.page_changes import order_page_changed
 from app.web.page_context import CHANGE_KINDS, can_request_change
 from app.web.pages_data import TrackingData, by_token
 from app.web.public import choose_locale, html_response, not_found, render_tracking
@@ -91,7 +92,7 @@ async def feedback(request: Request) -> Response:
                 set_={"rating": values["rating"], "comment": comment, "source": "page", "updated_at": now},
             )
         )
-        await _touch_order(conn, data, now)
+        await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     return back_to_page(request, "feedback")
 
 
@@ -128,7 +129,7 @@ async def sms_preferences(request: Request) -> Response:
     if errors:
         return await _with_errors(request, data, errors, {"channel": channel, "consent": consent})
     now = datetime.now(UTC)
-    values: dict[str, Any] = {"preferred_channel": channel, "updated_at": now}
+    values: dict[str, Any] = {"preferred_channel": channel}
     if channel == "sms":
         values.update({"sms_opt_in": True, "sms_consent_at": now, "customer_phone": phone})
     else:
@@ -137,6 +138,7 @@ async def sms_preferences(request: Request) -> Response:
         await conn.execute(
             update(ORD).where(ORD.c.id == data.order.id, ORD.c.merchant_id == data.merchant.id).values(values)
         )
+        await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     return back_to_page(request, "updates")
 
 
@@ -173,16 +175,9 @@ async def change_request(request: Request) -> Response:
                 created_at=now,
             )
         )
-        await _touch_order(conn, data, now)
+        await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     await _tell_merchant(request, data, kind, details)
     return back_to_page(request, "change")
-
-
-async def _touch_order(conn: Any, data: TrackingData, now: datetime) -> None:
-    """Bump the order's version so the cached page is rendered again."""
-    await conn.execute(
-        update(ORD).where(ORD.c.id == data.order.id, ORD.c.merchant_id == data.merchant.id).values(updated_at=now)
-    )
 
 
 KIND_WORDS = {"address": "change the delivery address", "swap": "swap size or colour", "cancel": "cancel the order"}

@@ -19,6 +19,7 @@ from app.integrations.outbound import queue_event
 from app.models import Merchant, MessageEvent, Notification, SaveOffer, Suppression, SurveyResponse
 from app.notify import links
 from app.web.branding import branding
+from app.web.page_changes import order_page_changed
 from app.web.public import choose_locale, not_found
 from app.web.templating import render_page
 from notifications.copy import CANCEL_REASONS
@@ -70,7 +71,8 @@ async def _answer(request: Request, row: Any, kind: str, **values: Any) -> None:
         stmt = insert_for(conn, SurveyResponse.__table__).values({**base, **values})
         stmt = stmt.on_conflict_do_update(index_elements=["order_id", "kind"], set_={**values, "updated_at": now})
         answer_id = int((await conn.execute(stmt.returning(SurveyResponse.__table__.c.id))).scalar_one())
-        if kind == "feedback":  # the shop's systems hear about every score, in the same transaction
+        if kind == "feedback":  # the page shows the rating; the shop's systems hear of it, in the same transaction
+            await order_page_changed(conn, merchant_id=row.merchant_id, order_id=row.order_id, now=now)
             payload = {
                 "feedback_id": answer_id,
                 "order_id": row.order_id,
