@@ -31,16 +31,18 @@ from app.web.pages_data import SHIPMENT_OF_TOKEN, VERSION_COLUMNS, PageVersion, 
 log = logging.getLogger("ordertrail.pages")
 
 M, RP, SH = Merchant.__table__, RenderedPage.__table__, Shipment.__table__
-# How long a stored page may be served at most: bounds what it shows of things that move without a new version
-# (the learned estimate's refits, bought-together counts). The page's local midnight ends it sooner, as its
-# wording depends on the day ("running late").
+# How long a stored page of a shipment under way may be served at most: bounds what it shows of things that move
+# without a new version (the learned estimate's refits, bought-together counts). The page's local midnight ends it
+# sooner, as its wording depends on the day ("running late").
 STORED_FOR = timedelta(hours=3)
 RENDER_BATCH = 100
-# A lapsed stored page is rendered again while its shipment is under way or ended less than KEPT_AFTER_END ago (the
-# delivered page is where feedback is asked), if the page job reaches it within RENEW_WITHIN of its lapse; past
-# that it is deleted (`delete_expired`) and built on its next view.
-KEPT_AFTER_END = timedelta(days=2)
-RENEW_WITHIN = timedelta(minutes=10)
+# An ended shipment's page (delivered, returned, expired) shows nothing that depends on the day, no estimate and no
+# "running late": it is stored once, at its end, until KEPT_AFTER_END after it (the delivered page is where
+# feedback is asked and where shoppers come back for a return), instead of being rendered again every STORED_FOR.
+# A lapsed stored page is rendered again while its shipment is under way or ended less than KEPT_AFTER_END ago,
+# however late the page job reaches it (`lapsed_pages`); past that it is deleted (`delete_expired`) and built on its
+# next view.
+KEPT_AFTER_END = timedelta(days=7)
 ENDED_STATUSES = ("delivered", "returned", "expired")
 # A shop's stored pages are rendered again once its page revision has not moved for this long: a merchant editing
 # the settings page saves several times in a row, and each save would otherwise restyle every page.
@@ -112,8 +114,11 @@ def _is_current(
     )
 
 
-def valid_until(now: datetime, zone: ZoneInfo) -> datetime:
-    """STORED_FOR from now, or the page's next local midnight if that comes first."""
+def valid_until(now: datetime, zone: ZoneInfo, ended_at: datetime | None = None) -> datetime:
+    """Under way: STORED_FOR from now, or the page's next local midnight if that comes first. Ended (`ended_at`):
+    KEPT_AFTER_END after its end, and at least STORED_FOR from now."""
+    if ended_at is not None:
+        return max(ended_at + KEPT_AFTER_END, now + STORED_FOR)
     local = now.astimezone(zone)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(), tzinfo=zone)
     return min(now + STORED_FOR, midnight.astimezone(UTC))
@@ -247,21 +252,25 @@ async def _first_new_shipment(conn: AsyncConnection, now: datetime) -> int:
 
 
 async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[int]:
-    """Up to `limit` shipments whose stored page lapsed within RENEW_WITHIN, oldest lapse first, whose shipment is
-    under way or ended less than KEPT_AFTER_END ago: a shopper who opens the message hours later, or comes back
-    the next day, still meets a stored page. The page's time (three hours, or its local midnight) still bounds what
-    it shows of things that move without a new version; renewing it renders those afresh."""
-    on_the_way = or_(SH.c.status.not_in(ENDED_STATUSES), SH.c.status_changed_at > bindparam("ended_after"))
+    """Up to `limit` shipments whose stored page lapsed, oldest lapse first, whose shipment is under way or ended
+    less than KEPT_AFTER_END ago: a shopper who opens the message hours later, or comes back the next day, still
+    meets a stored page. The page's time (three hours, or its local midnight) still bounds what it shows of things
+    that move without a new version; renewing it renders those afresh. A page job held up (a worker down for an
+    hour) renders the pages that lapsed meanwhile when it runs again, instead of leaving them to be built on view."""
     query = (
         select(RP.c.shipment_id)
         .join(SH, SH.c.id == RP.c.shipment_id)
-        .where(RP.c.valid_until <= bindparam("now"), RP.c.valid_until > bindparam("lapsed_after"), on_the_way)
+        .where(RP.c.valid_until <= bindparam("now"), _still_renewed())
         .order_by(RP.c.valid_until)
         .limit(limit)
     )
-    params = {"now": now, "lapsed_after": now - RENEW_WITHIN, "ended_after": now - KEPT_AFTER_END}
     async with reading(engine) as conn:
-        return [int(row[0]) for row in await conn.execute(query, params)]
+        return [int(row[0]) for row in await conn.execute(query, {"now": now, "ended_after": now - KEPT_AFTER_END})]
+
+
+def _still_renewed() -> Any:
+    """A shipment whose lapsed page is rendered again: under way, or ended after `ended_after`."""
+    return or_(SH.c.status.not_in(ENDED_STATUSES), SH.c.status_changed_at > bindparam("ended_after"))
 
 
 class _Stored(NamedTuple):
@@ -294,6 +303,8 @@ async def _rendered_row(state: Any, token: str, now: datetime, stored: _Stored) 
         return None
     html, product_ids = await render_tracking_html(state, data, token, locale, extra={"version": version.version})
     zone = zone_named(data.order.timezone or data.merchant.timezone)
+    ship = data.shipment
+    ended_at = ship.status_changed_at if ship.status in ENDED_STATUSES else None
     return {
         "shipment_id": version.shipment_id,
         "locale": locale,
@@ -301,13 +312,16 @@ async def _rendered_row(state: Any, token: str, now: datetime, stored: _Stored) 
         "shop_revision": version.shop_revision,
         "html": zlib.compress(html.encode(), COMPRESSION_LEVEL),
         "product_ids": ",".join(str(p) for p in product_ids),
-        "valid_until": valid_until(now, zone),
+        "valid_until": valid_until(now, zone, ended_at),
         "rendered_at": now,
     }
 
 
 async def delete_expired(engine: AsyncEngine, now: datetime) -> int:
-    """Drop the stored pages past their time that the page job no longer renders again (lapsed over RENEW_WITHIN
-    ago); returns how many."""
+    """Drop the stored pages past their time that the page job no longer renders again (their shipment ended over
+    KEPT_AFTER_END ago); returns how many."""
+    renewed = select(SH.c.id).where(SH.c.id == RP.c.shipment_id, _still_renewed()).exists()
+    expired = delete(RP).where(RP.c.valid_until <= bindparam("now"), ~renewed)
     async with writing(engine) as conn:
-        return (await conn.execute(delete(RP).where(RP.c.valid_until <= now - RENEW_WITHIN))).rowcount or 0
+        result = await conn.execute(expired, {"now": now, "ended_after": now - KEPT_AFTER_END})
+        return result.rowcount or 0

@@ -18,7 +18,7 @@ from app.db import reading, writing
 from app.models import Merchant, Product, RecommendationRule, RenderedPage, Shipment, TrackingEvent
 from app.notify.dispatcher import dispatch_once
 from app.tracking.poller import poll_once
-from app.web.stored_pages import delete_expired, store_pages, store_pending, valid_until
+from app.web.stored_pages import delete_expired, lapsed_pages, store_pages, store_pending, valid_until
 from tests.page.conftest import Shop, at_state, make_shop
 from tests.page.test_shop_changes import rec_titles
 
@@ -169,7 +169,9 @@ async def test_a_stored_page_is_served_in_its_language_only(runtime, clock, shop
     assert 'lang="de"' in picked.text and "Built afresh" in picked.text
 
 
-async def test_a_stored_page_past_its_time_is_not_served_and_is_deleted(runtime, clock, shop: Shop, client) -> None:
+async def test_a_stored_page_past_its_time_is_not_served_and_is_deleted_once_not_renewed(
+    runtime, clock, shop: Shop, client
+) -> None:
     old = await at_state(runtime, clock, shop, "in_transit", order="E1", serial=1)
     fresh = await at_state(runtime, clock, shop, "in_transit", order="E2", serial=2)
     now = datetime.now(UTC)
@@ -177,7 +179,11 @@ async def test_a_stored_page_past_its_time_is_not_served_and_is_deleted(runtime,
     assert await store_pages(state_of(runtime), [fresh.shipment_id], now=now) == 1
     await rewrite_scans(runtime, old.shipment_id, "Built afresh")
     assert "Built afresh" in (await client.get(f"/t/{old.token}")).text
-    assert await delete_expired(runtime.engine, now) == 1
+    assert await delete_expired(runtime.engine, now) == 0  # under way: the page job renders it again
+    async with writing(runtime.engine) as conn:  # ended over a week ago: it is not
+        ended = {"status": "delivered", "status_changed_at": now - timedelta(days=8)}
+        await conn.execute(update(SH).where(SH.c.id.in_([old.shipment_id, fresh.shipment_id])).values(**ended))
+    assert await delete_expired(runtime.engine, now) == 1  # the lapsed one; the other is still in its time
     async with reading(runtime.engine) as conn:
         assert (await conn.execute(select(RP.c.shipment_id))).scalars().all() == [fresh.shipment_id]
 
@@ -207,7 +213,7 @@ async def test_a_lapsed_page_is_rendered_again_while_its_shipment_is_under_way(
         await conn.execute(
             update(SH)
             .where(SH.c.id == delivered_long_ago.shipment_id)
-            .values(status_changed_at=now - timedelta(days=3))
+            .values(status_changed_at=now - timedelta(days=8))  # KEPT_AFTER_END is 7 days
         )
     await rewrite_scans(runtime, moving.shipment_id, "Seen by the renewal")
 
@@ -300,15 +306,20 @@ async def test_new_shipments_are_rendered_a_few_per_tick(runtime, clock, shop: S
     assert await store_pending(state_of(runtime)) == 0
 
 
-async def test_a_page_lapsed_beyond_the_renewal_window_is_left_to_be_deleted(runtime, clock, shop: Shop) -> None:
+async def test_pages_that_lapsed_while_the_page_job_was_held_up_are_rendered_again(runtime, clock, shop: Shop) -> None:
     late = await at_state(runtime, clock, shop, "in_transit", order="W1", serial=1)
+    later = await at_state(runtime, clock, shop, "in_transit", order="W2", serial=2)
     now = datetime.now(UTC)
-    assert await store_pages(state_of(runtime), [late.shipment_id], now=now - timedelta(hours=3)) == 1
-    await lapse(runtime, 11, now)  # the page job was held up longer than RENEW_WITHIN (10 minutes)
-    assert await store_pending(state_of(runtime), now=now) == 0
-    assert await stored_count(runtime) == 1
-    assert await delete_expired(runtime.engine, now - timedelta(minutes=2)) == 0  # lapsed 9 minutes before then
-    assert await delete_expired(runtime.engine, now) == 1
+    ids = [late.shipment_id, later.shipment_id]
+    assert await store_pages(state_of(runtime), ids, now=now - timedelta(hours=3)) == 2
+    async with writing(runtime.engine) as conn:  # a worker down for an hour: both lapsed meanwhile
+        for shipment_id, minutes_ago in ((late.shipment_id, 70), (later.shipment_id, 20)):
+            until = now - timedelta(minutes=minutes_ago)
+            await conn.execute(update(RP).where(RP.c.shipment_id == shipment_id).values(valid_until=until))
+    assert await lapsed_pages(runtime.engine, now, 1) == [late.shipment_id]  # the oldest lapse first
+    assert await store_pending(state_of(runtime), now=now) == 2
+    assert all(moment > now for moment in (await stored_until(runtime)).values())
+    assert await delete_expired(runtime.engine, now) == 0
 
 
 async def test_a_shop_edit_renders_its_stored_pages_again_once_the_edits_settle(
@@ -344,6 +355,23 @@ async def test_a_shop_edit_renders_its_stored_pages_again_once_the_edits_settle(
     assert all("Winter sale ends Sunday" in page and "Built afresh" not in page for page in pages)
 
 
+async def test_an_ended_shipments_page_is_stored_once_until_a_week_after_its_end(runtime, clock, shop: Shop) -> None:
+    """Nothing on a delivered page depends on the day: it is not rendered again every three hours."""
+    delivered = await at_state(runtime, clock, shop, "delivered", order="D1", serial=1)
+    moving = await at_state(runtime, clock, shop, "in_transit", order="D2", serial=2)
+    now = datetime.now(UTC)
+    ended_at = now - timedelta(days=1)
+    async with writing(runtime.engine) as conn:
+        await conn.execute(update(SH).values(status_changed_at=ended_at))
+    assert await store_pages(state_of(runtime), [delivered.shipment_id, moving.shipment_id], now=now) == 2
+    until = await stored_until(runtime)
+    assert until[delivered.shipment_id] == ended_at + timedelta(days=7)
+    assert until[moving.shipment_id] <= now + timedelta(hours=3)
+    later = until[moving.shipment_id] + timedelta(minutes=1)  # the page under way lapsed: renewed, not the other
+    assert await store_pending(state_of(runtime), now=later) == 1
+    assert (await stored_until(runtime))[delivered.shipment_id] == ended_at + timedelta(days=7)
+
+
 def test_a_stored_page_lasts_three_hours_or_until_its_local_midnight() -> None:
     paris = ZoneInfo("Europe/Paris")
     morning = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris
@@ -352,6 +380,10 @@ def test_a_stored_page_lasts_three_hours_or_until_its_local_midnight() -> None:
     assert valid_until(evening, paris) == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
     tokyo = ZoneInfo("Asia/Tokyo")  # 06:30 the next day there: three hours on
     assert valid_until(evening, tokyo) == evening + timedelta(hours=3)
+    delivered = evening - timedelta(days=2)  # ended: a week after its end, whatever the zone's midnight
+    assert valid_until(evening, paris, ended_at=delivered) == delivered + timedelta(days=7)
+    long_ago = evening - timedelta(days=30)  # a page rendered long after its end still lasts three hours
+    assert valid_until(evening, paris, ended_at=long_ago) == evening + timedelta(hours=3)
 
 
 async def test_the_shop_revision_moves_with_its_row_products_and_rules_only(runtime, clock, shop: Shop) -> None:
