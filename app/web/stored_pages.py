@@ -47,7 +47,7 @@ ENDED_STATUSES = ("delivered", "returned", "expired")
 # A shop's stored pages are rendered again once its page revision has not moved for this long: a merchant editing
 # the settings page saves several times in a row, and each save would otherwise restyle every page.
 SHOP_EDITS_SETTLE = timedelta(minutes=1)
-# A worker's first look for new shipments (`new_pages`) goes back this far, among this many of the newest ids.
+# A worker's first look for new shipments (`new_pages`) goes back at least this far, among this many of the newest ids.
 NEW_LOOKBACK = timedelta(minutes=10)
 NEW_LOOKBACK_ROWS = 10_000
 COMPRESSION_LEVEL = 6  # ~22 KB of HTML to ~4 KB; reading it back costs ~30 µs
@@ -228,8 +228,9 @@ async def new_pages(runtime: Any, now: datetime, limit: int) -> list[int]:
     """Up to `limit` shipments created since the page job last looked that have no stored page and have not ended.
     A shop that sends its own "shipped" email with the page's link (the API's `tracking_url`) then has its shoppers'
     first views meet a stored page too, as ours do. The look-up walks the primary key on from the newest id seen
-    (`Runtime.newest_shipment_seen`); a worker's first look starts at the shipments created in the last
-    NEW_LOOKBACK (among the newest NEW_LOOKBACK_ROWS), so those created while it restarted are not passed over."""
+    (`Runtime.newest_shipment_seen`); a worker's first look starts where the page job had got to, or at the
+    shipments created in the last NEW_LOOKBACK (`_first_new_shipment`), so those created while no worker ran are
+    not passed over."""
     async with reading(runtime.engine) as conn:
         after = runtime.newest_shipment_seen
         if after is None:
@@ -243,12 +244,16 @@ async def new_pages(runtime: Any, now: datetime, limit: int) -> list[int]:
 
 
 async def _first_new_shipment(conn: AsyncConnection, now: datetime) -> int:
-    """The oldest shipment id created in the last NEW_LOOKBACK, looking among the newest NEW_LOOKBACK_ROWS ids (a
-    bounded primary-key range: no index on the creation time alone is needed); one past the newest id if none."""
+    """Where a worker's first look starts: after the newest shipment with a stored page (where the page job, in this
+    or an earlier process, had got to: a worker down for hours passes over nothing), or at the oldest shipment id
+    created in the last NEW_LOOKBACK, whichever is older. The look-back searches the newest NEW_LOOKBACK_ROWS ids
+    (a bounded primary-key range: no index on the creation time alone is needed); one past the newest id if none."""
     newest = int((await conn.execute(select(func.coalesce(func.max(SH.c.id), 0)))).scalar_one())
     recent = select(func.min(SH.c.id)).where(SH.c.id > newest - NEW_LOOKBACK_ROWS, SH.c.created_at > bindparam("since"))
     found = (await conn.execute(recent, {"since": now - NEW_LOOKBACK})).scalar_one()
-    return int(found) if found is not None else newest + 1
+    start = int(found) if found is not None else newest + 1
+    stored_newest = (await conn.execute(select(func.max(RP.c.shipment_id)))).scalar_one()
+    return start if stored_newest is None else min(start, int(stored_newest) + 1)
 
 
 async def lapsed_pages(engine: AsyncEngine, now: datetime, limit: int) -> list[int]:

@@ -273,6 +273,24 @@ async def test_a_new_shipment_gets_its_page_stored_without_a_message(runtime, cl
     assert await store_pending(state_of(runtime)) == 0  # each new shipment is looked at once
 
 
+async def test_a_worker_down_for_hours_stores_the_pages_of_shipments_created_meanwhile(
+    runtime, clock, shop: Shop
+) -> None:
+    """The first look after a restart starts where the page job had got to (the newest stored page), not only ten
+    minutes back."""
+    before = await at_state(runtime, clock, shop, "in_transit", order="H0", serial=1)
+    assert await store_pending(state_of(runtime)) == 1  # the job ran: it stored the page of the shipment it saw
+    down = [await at_state(runtime, clock, shop, "in_transit", order=f"H{n}", serial=n + 1) for n in (1, 2)]
+    ids = [m.shipment_id for m in down]
+    async with writing(runtime.engine) as conn:  # all created hours before the worker came back, these while none ran
+        hours_ago = datetime.now(UTC) - timedelta(hours=3)
+        await conn.execute(update(SH).where(SH.c.id.in_([before.shipment_id, *ids])).values(created_at=hours_ago))
+    runtime.newest_shipment_seen = None  # a new worker process: its first look
+    assert await store_pending(state_of(runtime)) == 2
+    assert set(await stored_until(runtime)) == {before.shipment_id, *ids}
+    assert await store_pending(state_of(runtime)) == 0
+
+
 async def test_a_page_still_current_is_not_rendered_again_when_its_message_leaves(runtime, clock, shop: Shop) -> None:
     """A new shipment's page, stored moments before its first message leaves, is already the page a view would
     serve: the message does not render it a second time. Once the page is not current, it does."""
