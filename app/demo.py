@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import writing
 from app.demo_catalog import OWNER_EMAIL, seed_catalogue, seed_history, seed_owner
-from app.ingest.schemas import AddressIn, CustomerIn, ItemIn, ShipmentIn
+from app.ingest.schemas import AddressIn, CustomerIn, ItemIn, ParcelItemIn, ShipmentIn
 from app.ingest.shipments import create_shipment
 from app.models import ApiKey, Merchant
 from app.security.apikeys import new_api_key
@@ -43,6 +43,12 @@ DEMO_ORDERS: tuple[tuple[str, float, str, str, str, str, tuple[str, ...]], ...] 
     ("EX", 20, "Paul Schneider", "de", "Bordeaux", "33000", ("vase",)),
     ("DL", 64, "Grace Taylor", "en", "Bordeaux", "33000", ("throw", "mug", "candle")),
 )
+
+# The later parcels of a split order, by the order's place in DEMO_ORDERS: (scenario, hours elapsed, items carried).
+# The order's first parcel carries the rest of its items.
+DEMO_LATER_PARCELS: dict[int, tuple[tuple[str, float, tuple[str, ...]], ...]] = {
+    20: (("OD", 51.5, ("candle",)),),
+}
 
 PRODUCTS = {
     "candle": "Beeswax pillar candle",
@@ -85,6 +91,8 @@ async def seed_demo(engine: AsyncEngine, *, base_url: str, secret_key: str, spee
     for serial, (scenario, hours, name, locale, city, postal, items) in enumerate(DEMO_ORDERS, start=1):
         started = now - timedelta(hours=hours / speed)
         order_number = f"LUM-{1000 + serial}"
+        later = DEMO_LATER_PARCELS.get(serial, ())
+        held_back = {p for _, _, carried in later for p in carried}
         data = ShipmentIn(
             order_number=order_number,
             tracking_number=make_number(scenario, started, serial),
@@ -96,13 +104,27 @@ async def seed_demo(engine: AsyncEngine, *, base_url: str, secret_key: str, spee
                 for p in items
             ],
             promised_by=(started + timedelta(hours=72 / speed)).date() if speed < 24 else date.today(),
+            parcel_items=[ParcelItemIn(sku=p.upper()) for p in items if p not in held_back] if later else None,
         )
         made = await _create_once(engine, int(merchant_id), data, secret_key)
         links.append((order_number, SCENARIOS[scenario].title, f"{base_url}/t/{made}"))
+        for parcel, (later_scenario, later_hours, carried) in enumerate(later, start=1):
+            later_start = now - timedelta(hours=later_hours / speed)
+            data = ShipmentIn(
+                order_number=order_number,
+                tracking_number=make_number(later_scenario, later_start, serial + 100 * parcel),
+                carrier="sandbox",
+                parcel_items=[ParcelItemIn(sku=p.upper()) for p in carried],
+            )
+            made = await _create_once(engine, int(merchant_id), data, secret_key, parcel=parcel)
+            links.append((order_number, f"Parcel {parcel + 1} of this split order", f"{base_url}/t/{made}"))
     return DemoShop(int(merchant_id), api_key, links, OWNER_EMAIL, owner_password)
 
 
-async def _create_once(engine: AsyncEngine, merchant_id: int, data: ShipmentIn, secret_key: str) -> str:
+async def _create_once(
+    engine: AsyncEngine, merchant_id: int, data: ShipmentIn, secret_key: str, *, parcel: int = 0
+) -> str:
+    """The order's `parcel`-th shipment (0: its first), created unless the demo made it on an earlier start."""
     from app.models import Order, Shipment
     from app.security.tokens import derive_token
 
@@ -113,10 +135,11 @@ async def _create_once(engine: AsyncEngine, merchant_id: int, data: ShipmentIn, 
                 select(shipments.c.ref, shipments.c.token_version)
                 .join(orders, orders.c.id == shipments.c.order_id)
                 .where(orders.c.merchant_id == merchant_id, orders.c.number == data.order_number)
+                .order_by(shipments.c.id)
             )
-        ).first()
-    if existing is not None:
-        return derive_token(secret_key, existing.ref, existing.token_version)
+        ).all()
+    if len(existing) > parcel:
+        return derive_token(secret_key, existing[parcel].ref, existing[parcel].token_version)
     made = await create_shipment(engine, merchant_id=merchant_id, data=data, secret_key=secret_key)
     return made.token
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from app.db import reading
 from app.demo import seed_demo
 from app.estimates import forget, learned_window
-from app.models import Order, Shipment, User
+from app.models import Order, Shipment, ShipmentItem, User
 from app.recommend import recommendations
 from app.security.passwords import verify_password
 
@@ -44,4 +44,14 @@ async def test_demo_seeds_once_with_owner_history_and_recommendations(engine) ->
             status="in_transit",
         )
         assert window is not None and window.samples >= 30
-        assert (await conn.execute(select(func.count()).select_from(Shipment.__table__))).scalar() == 140
+        shipments = Shipment.__table__
+        assert (await conn.execute(select(func.count()).select_from(shipments))).scalar() == 141  # LUM-1020 in two
+        split = select(shipments.c.id).join(orders, orders.c.id == shipments.c.order_id)
+        carried = select(ShipmentItem.__table__.c.sku, ShipmentItem.__table__.c.shipment_id).order_by("shipment_id")
+        parcels = (
+            await conn.execute(
+                carried.where(ShipmentItem.__table__.c.shipment_id.in_(split.where(orders.c.number == "LUM-1020")))
+            )
+        ).all()
+        assert [sku for sku, _ in parcels] == ["THROW", "MUG", "CANDLE"] and len({s for _, s in parcels}) == 2
+    assert [link[0] for link in first.links].count("LUM-1020") == 2

@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, WithJsonSchema, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from carriers.registry import CARRIER_CODES
 
@@ -95,6 +104,22 @@ class ItemIn(Strict):
     variant: str = Field(default="", max_length=100)
 
 
+class ParcelItemIn(Strict):
+    """An item of the order that this parcel carries, named by its SKU, else by the shop's product id (and variant
+    when the order holds several of that product)."""
+
+    sku: str = Field(default="", max_length=64)
+    product_id: str = Field(default="", max_length=64)
+    variant: str = Field(default="", max_length=100)
+    quantity: WholeInt = Field(default=1, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _named(self) -> ParcelItemIn:
+        if not self.sku and not self.product_id:
+            raise ValueError("name the item by its sku or its product_id")
+        return self
+
+
 def amount_cents(value: int | str) -> int:
     return value if isinstance(value, int) else int(Decimal(value) * 100)
 
@@ -154,6 +179,12 @@ class ShipmentIn(Strict):
     address: AddressIn = Field(default_factory=AddressIn)
     items: list[ItemIn] = Field(default_factory=list, max_length=200)
     promised_by: date | None = None
+    parcel_items: list[ParcelItemIn] | None = Field(
+        default=None,
+        max_length=200,
+        description="the order's items this parcel carries (a split order); when given, they replace what was given "
+        "before for this parcel",
+    )
 
     @field_validator("tracking_number")
     @classmethod

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import writing
 from app.ingest.orders import add_shipment, cancel_order, find_order_id, upsert_order
+from app.ingest.parcel_items import set_parcel_items
 from app.integrations.shopify_inbox import IN, claim
 from app.integrations.shopify_mapping import MappedOrder, PayloadError, ShipmentRef, map_order, shipments_of
 from app.models import ShopifyInbox
@@ -39,7 +40,7 @@ async def _shipments(
     notes = []
     for ref in refs:
         try:
-            await add_shipment(
+            shipment = await add_shipment(
                 conn,
                 merchant_id=merchant_id,
                 order_id=order_id,
@@ -51,6 +52,20 @@ async def _shipments(
             )
         except ValueError as exc:
             notes.append(f"tracking number {ref.tracking_number!r} skipped: {exc}")
+            continue
+        if ref.items:
+            unmatched = await set_parcel_items(
+                conn,
+                order_id=order_id,
+                shipment_id=shipment.shipment_id,
+                wanted=ref.items,
+                now=now,
+                field="line_items",
+                strict=False,
+            )
+            notes += [
+                f"tracking number {ref.tracking_number!r}: {place} left out: {why}" for place, why in unmatched.items()
+            ]
     return notes
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.ingest.schemas import LOCALE, OrderIn
+from app.ingest.schemas import LOCALE, OrderIn, ParcelItemIn
 
 TOPICS = ("orders/create", "orders/updated", "orders/cancelled", "fulfillments/create", "fulfillments/update")
 
@@ -40,6 +40,7 @@ class ShipmentRef:
     tracking_number: str
     carrier: str | None
     service: str = ""
+    items: list[ParcelItemIn] = field(default_factory=list)  # what the fulfillment's parcel carries
 
 
 @dataclass
@@ -130,11 +131,33 @@ def shipments_of(fulfillment: dict[str, Any]) -> list[ShipmentRef]:
         numbers = [fulfillment.get("tracking_number")]
     carrier = carrier_code(fulfillment.get("tracking_company"))
     service = _text(fulfillment.get("service"))
+    items = parcel_items_of(fulfillment.get("line_items"))
     seen: list[ShipmentRef] = []
     for number in numbers:
         if isinstance(number, str) and number.strip() and all(s.tracking_number != number.strip() for s in seen):
-            seen.append(ShipmentRef(number.strip(), carrier, "" if service in ("manual", "") else service))
+            seen.append(ShipmentRef(number.strip(), carrier, "" if service in ("manual", "") else service, items))
     return seen
+
+
+def parcel_items_of(lines: Any) -> list[ParcelItemIn]:
+    """A fulfillment's line items as what its parcel carries (lines naming neither a SKU nor a product are left out,
+    as are lines that do not validate)."""
+    items = []
+    for line in lines if isinstance(lines, list) else []:
+        if not isinstance(line, dict):
+            continue
+        try:
+            items.append(
+                ParcelItemIn(
+                    sku=_text(line.get("sku")),
+                    product_id=str(line.get("product_id") or ""),
+                    variant=_text(line.get("variant_title")),
+                    quantity=line.get("quantity") or 1,
+                )
+            )
+        except ValidationError:
+            continue
+    return items[:200]
 
 
 def map_order(order: Any) -> MappedOrder:
@@ -240,7 +263,7 @@ def minimize(topic: str, payload: Any) -> Any:
     if not isinstance(payload, dict):
         return payload
     if topic.startswith("fulfillments/"):
-        return _pick(payload, FULFILLMENT_KEEP)
+        return _fulfillment(payload)
     kept = _pick(payload, ORDER_KEEP)
     if "customer" in payload:
         kept["customer"] = _pick(payload["customer"], CUSTOMER_KEEP)
@@ -249,5 +272,12 @@ def minimize(topic: str, payload: Any) -> Any:
     if isinstance(payload.get("line_items"), list):
         kept["line_items"] = [_pick(line, LINE_KEEP) for line in payload["line_items"]]
     if isinstance(payload.get("fulfillments"), list):
-        kept["fulfillments"] = [_pick(f, FULFILLMENT_KEEP) for f in payload["fulfillments"]]
+        kept["fulfillments"] = [_fulfillment(f) for f in payload["fulfillments"]]
+    return kept
+
+
+def _fulfillment(fulfillment: Any) -> Any:
+    kept = _pick(fulfillment, FULFILLMENT_KEEP)
+    if kept is not None and isinstance(fulfillment.get("line_items"), list):
+        kept["line_items"] = [_pick(line, LINE_KEEP) for line in fulfillment["line_items"]]
     return kept

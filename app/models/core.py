@@ -141,6 +141,20 @@ class LineItem(SQLModel, table=True):
     variant: str = Field(default="", max_length=100)  # e.g. "M / blue"
 
 
+class ShipmentItem(SQLModel, table=True):
+    """What one parcel of an order carries: an item of its order (matched by SKU, else by the shop's product id and
+    variant) and how many. Kept apart from `line_item`, which an order update replaces as a whole."""
+
+    __tablename__ = "shipment_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shipment_id: int = Field(foreign_key="shipment.id", index=True)
+    sku: str = Field(default="", max_length=64)
+    product_id: str = Field(default="", max_length=64)
+    variant: str = Field(default="", max_length=100)
+    quantity: int = Field(default=1, ge=1)
+
+
 class Shipment(SQLModel, table=True):
     __tablename__ = "shipment"
     __table_args__ = (

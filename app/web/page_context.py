@@ -15,6 +15,7 @@ from app.security.tokens import derive_token
 from app.web.branding import page_branding
 from app.web.formatting import when_text
 from app.web.page_estimate import Estimate, is_late
+from app.web.page_parcels import parcels_of
 from app.web.pages_data import TrackingData
 from app.web.progress import ACTIONS, EVENT_LABELS, first_name, mask_postal, progress
 from app.web.templating import page_gettext
@@ -138,6 +139,7 @@ def tracking_context(
     }
     if limited:
         return context
+    parcel = parcels_of(ship.id, data.parcels, data.items)
     context.update(
         {
             "order_number": order.number,
@@ -145,12 +147,14 @@ def tracking_context(
             "destination": ", ".join(p for p in (order.city, mask_postal(order.postal_code)) if p),
             "items": data.items,
             "item_count": sum(item.quantity for item in data.items),
+            "parcel": parcel,
             "siblings": [
                 {
                     "token": derive_token(secret_key, s.ref, s.token_version),
                     "carrier_name": display_name(s.carrier),
                     "tracking_number": s.tracking_number,
                     "status_label": STATUS_LABELS[s.status],
+                    "carries": parcel.others.get(s.id, []) if parcel else [],
                 }
                 for s in data.siblings
             ],

@@ -1,5 +1,6 @@
-"""Reads for the public pages: a shipment by token with its order, shop, items, events, sibling shipments and the
-shopper's own requests (Core statements built once and run on the driver; see page_reads for how reads are made)."""
+"""Reads for the public pages: a shipment by token with its order, shop, items, events, sibling shipments, what
+each parcel carries and the shopper's own requests (Core statements built once and run on the driver; see page_reads
+for how reads are made)."""
 
 from __future__ import annotations
 
@@ -12,13 +13,22 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import reading
-from app.models import ChangeRequest, LineItem, Merchant, Order, Shipment, SurveyResponse, TrackingEvent
+from app.models import (
+    ChangeRequest,
+    LineItem,
+    Merchant,
+    Order,
+    Shipment,
+    ShipmentItem,
+    SurveyResponse,
+    TrackingEvent,
+)
 from app.security.tokens import looks_like_token, token_hash
 from app.web.driver_queries import DriverQuery
 from app.web.page_reads import page_reads
 
 SH, ORD, M, LI, EV = (t.__table__ for t in (Shipment, Order, Merchant, LineItem, TrackingEvent))
-CR, SR = ChangeRequest.__table__, SurveyResponse.__table__
+CR, SR, SI = ChangeRequest.__table__, SurveyResponse.__table__, ShipmentItem.__table__
 
 
 @dataclass
@@ -31,6 +41,7 @@ class TrackingData:
     siblings: list[Any] = field(default_factory=list)  # the order's other shipments
     requests: list[Any] = field(default_factory=list)  # the shopper's change requests, newest first
     feedback: Any = None  # the shopper's delivery feedback, if given
+    parcels: dict[int, list[Any]] = field(default_factory=dict)  # shipment id -> what it carries, where the shop said
 
 
 # The page's statements are found through the order and the token only: a shop-wide condition (merchant_id =) in
@@ -66,6 +77,15 @@ _EVENTS = (
 _SIBLINGS = (
     select(SH).where(SH.c.order_id == bindparam("order_id"), SH.c.id != bindparam("shipment_id")).order_by(SH.c.id)
 )
+_PARCEL_SHOWN = (SI.c.shipment_id, SI.c.sku, SI.c.product_id, SI.c.variant, SI.c.quantity)
+ParcelItemRow = namedtuple("ParcelItemRow", [c.name for c in _PARCEL_SHOWN])  # type: ignore[misc]
+_PARCELS = (  # the shop is checked on the rows (`parcels_on`), as for every page statement
+    select(*_PARCEL_SHOWN, SH.c.merchant_id)
+    .join(SH, SH.c.id == SI.c.shipment_id)
+    .where(SH.c.order_id == bindparam("order_id"))
+    .order_by(SI.c.id)
+)
+_PARCEL_MERCHANT_AT = len(_PARCEL_SHOWN)
 _REQUESTS = select(CR).where(CR.c.order_id == bindparam("order_id")).order_by(CR.c.id.desc())
 _FEEDBACK = select(SR).where(
     SR.c.order_id == bindparam("order_id"), SR.c.merchant_id == bindparam("merchant_id"), SR.c.kind == "feedback"
@@ -79,6 +99,7 @@ _ON_DRIVER = {
         ("events", _EVENTS),
         ("requests", _REQUESTS),
         ("feedback", _FEEDBACK),
+        ("parcels", _PARCELS),
     )
 }
 
@@ -119,7 +140,17 @@ async def by_token_on(conn: Any, token: str) -> TrackingData | None:
     if shipment.status == "delivered":
         found = await conn.rows(_ON_DRIVER["feedback"], keys)
         feedback = FeedbackRow._make(found[0]) if found else None
-    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
+    parcels = by_parcel(await conn.rows(_ON_DRIVER["parcels"], keys), merchant_id)
+    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback, parcels)
+
+
+def by_parcel(rows: Any, merchant_id: int) -> dict[int, list[Any]]:
+    """The shop's parcel item rows (_PARCELS), grouped by their shipment."""
+    grouped: dict[int, list[Any]] = {}
+    for row in rows:
+        if row[_PARCEL_MERCHANT_AT] == merchant_id:
+            grouped.setdefault(row[0], []).append(ParcelItemRow._make(row[:_PARCEL_MERCHANT_AT]))
+    return grouped
 
 
 async def _gather(
@@ -138,7 +169,8 @@ async def _gather(
     feedback = None
     if shipment.status == "delivered":
         feedback = (await conn.execute(_FEEDBACK, keys)).first()
-    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback)
+    parcels = by_parcel((await conn.execute(_PARCELS, keys)).all(), shipment.merchant_id)
+    return TrackingData(shipment, order, merchant, items, events, siblings, requests, feedback, parcels)
 
 
 @dataclass(frozen=True, slots=True)

@@ -103,3 +103,54 @@ async def test_other_shops_shipments_are_invisible(shops: tuple[Shop, Shop]) -> 
     # the same number in another shop is that shop's own shipment
     theirs = await shop_b.post("/api/v1/shipments", json=body("SBDL29000000001", carrier="sandbox"))
     assert theirs.status_code == 201 and theirs.json()["id"] != made["id"]
+
+
+async def test_a_split_orders_parcels_name_their_items(shop: Shop) -> None:
+    items = [
+        {"title": "Stoneware vase", "sku": "VASE-1", "quantity": 2},
+        {"title": "Linen napkin", "product_id": "771", "variant": "Sand", "quantity": 4},
+        {"title": "Linen napkin", "product_id": "771", "variant": "Sage", "quantity": 4},
+    ]
+    first = await shop.post(
+        "/api/v1/shipments",
+        json=body(
+            "SBDL29000000011",
+            carrier="sandbox",
+            items=items,
+            parcel_items=[{"sku": "VASE-1"}, {"product_id": "771", "variant": "Sage", "quantity": 4}],
+        ),
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["parcel_items"] == [
+        {"sku": "VASE-1", "product_id": "", "variant": "", "quantity": 1},
+        {"sku": "", "product_id": "771", "variant": "Sage", "quantity": 4},
+    ]
+    wrong = await shop.post(
+        "/api/v1/shipments",
+        json=body(
+            "SBDL29000000012",
+            carrier="sandbox",
+            parcel_items=[{"sku": "VASE-1", "quantity": 3}, {"sku": "NOPE"}, {"product_id": "771", "variant": "Sand"}],
+        ),
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["errors"] == [
+        {"field": "parcel_items[0]", "reason": "the order holds 2 of sku 'VASE-1', not 3"},
+        {"field": "parcel_items[1]", "reason": "the order has no item with sku 'NOPE'"},
+    ]
+    assert (await shop.get("/api/v1/shipments", params={"order_number": "1001"})).json()["data"][0]["id"] == (
+        first.json()["id"]
+    )  # the refused parcel was not created
+    unnamed = await shop.post("/api/v1/shipments", json=body("SBDL29000000013", parcel_items=[{"quantity": 1}]))
+    assert unnamed.status_code == 422 and "sku or its product_id" in unnamed.text
+
+    second = await shop.post(
+        "/api/v1/shipments",
+        json=body("SBDL29000000012", carrier="sandbox", parcel_items=[{"sku": "VASE-1"}, {"product_id": "771"}]),
+    )
+    assert second.status_code == 201
+    assert [(p["sku"], p["variant"]) for p in second.json()["parcel_items"]] == [("VASE-1", ""), ("", "Sand")]
+    again = await shop.post(
+        "/api/v1/shipments", json=body("SBDL29000000012", carrier="sandbox", parcel_items=[{"sku": "VASE-1"}])
+    )
+    assert again.status_code == 200 and [p["sku"] for p in again.json()["parcel_items"]] == ["VASE-1"]  # replaced

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db import reading, writing
+from app.ingest.parcel_items import set_parcel_items
+from app.ingest.schemas import ParcelItemIn
 from app.models import Order, Shipment, SurveyResponse
 from app.tracking.poller import poll_once
 from app.web.app import create_app
@@ -60,9 +62,27 @@ async def test_every_state_renders_and_passes_axe(runtime, clock, browser) -> No
         state: (await at_state(runtime, clock, shop, state, order=state, serial=i)).token
         for i, state in enumerate(STATES)
     }
+    split = [  # a split order whose parcels name their items, one item not shipped yet
+        await at_state(runtime, clock, shop, state, order="split", serial=50 + i, products=("vase", "mug", "throw"))
+        for i, state in enumerate(("delivered", "in_transit"))
+    ]
+    async with writing(runtime.engine) as conn:
+        for made, sku in zip(split, ("VASE", "MUG"), strict=True):
+            await set_parcel_items(
+                conn,
+                order_id=made.order_id,
+                shipment_id=made.shipment_id,
+                wanted=[ParcelItemIn(sku=sku)],
+                now=clock.now,
+            )
     async with serve(create_app(runtime.settings, runtime=runtime)) as base:
         page = await browser.new_page(viewport={"width": 390, "height": 844})
         problems = watch_errors(page)
+        for made in split:
+            await page.goto(f"{base}/t/{made.token}")
+            assert await page.locator("#items-heading").inner_text() == "1 item in this parcel"
+            assert await page.locator(".siblings .muted").count() == 1
+            assert await axe_violations(page) == [], made.order_id
         for state, token in tokens.items():
             for lang in ("en", "ja") if state in ("pickup", "delivered", "not_found") else ("en",):
                 await page.goto(f"{base}/t/{token}?lang={lang}")

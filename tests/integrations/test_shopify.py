@@ -20,7 +20,7 @@ from app.db import reading
 from app.integrations.shopify import MAX_ATTEMPTS, process_inbox_once
 from app.integrations.shopify_inbox import connect_shop
 from app.integrations.shopify_mapping import carrier_code, locale_of
-from app.models import LineItem, Order, Shipment, ShopifyInbox
+from app.models import LineItem, Order, Shipment, ShipmentItem, ShopifyInbox
 from app.runtime import Runtime
 from app.web.app import create_app
 from tests.factories import make_merchant
@@ -203,6 +203,35 @@ async def test_fulfillments_detect_unknown_companies_and_skip_bad_numbers(
     ]
     last = (await rows(rt.engine, ShopifyInbox))[-1]
     assert last.processed_at is not None and "'ZZ1' skipped" in last.error
+
+
+async def test_a_fulfillments_line_items_are_what_its_parcel_carries(
+    rt: Runtime, shop: int, client: httpx.AsyncClient
+) -> None:
+    lines = [
+        {"id": 1, "product_id": 632910392, "title": "Stoneware vase", "quantity": 1},
+        {
+            "id": 2,
+            "sku": "NAP-OLV-4",
+            "title": "Linen napkins (set of 4)",
+            "quantity": 2,
+            "properties": [{"name": "Engraving", "value": "For Alex"}],
+        },
+        {"id": 3, "product_id": 999, "title": "Not in the order", "quantity": 1},
+    ]
+    await deliver(client, shop, "orders_create", "orders/create", "ev-1")
+    await deliver(client, shop, "fulfillments_create", "fulfillments/create", "ev-f1", line_items=lines)
+    assert await process_inbox_once(rt) == 2
+    [shipment] = await rows(rt.engine, Shipment)
+    carried = [(i.shipment_id, i.sku, i.product_id, i.variant, i.quantity) for i in await rows(rt.engine, ShipmentItem)]
+    assert carried == [
+        (shipment.id, "VASE-SAND", "632910392", "Sand", 1),  # by product id, named as the order names it
+        (shipment.id, "NAP-OLV-4", "632910393", "Olive", 2),
+    ]
+    last = (await rows(rt.engine, ShopifyInbox))[-1]
+    reason = "the order has no item with product_id '999'"
+    assert last.error == f"tracking number '1Z12345E0205271686': line_items[2] left out: {reason}"
+    assert "For Alex" not in last.body  # only the fields the mapping reads are kept
 
 
 async def test_a_fulfillment_before_its_order_is_retried_until_the_order_arrives(

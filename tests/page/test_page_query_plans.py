@@ -11,6 +11,8 @@ from sqlalchemy import update
 from sqlalchemy.dialects import sqlite
 
 from app.db import writing
+from app.ingest.parcel_items import set_parcel_items
+from app.ingest.schemas import ParcelItemIn
 from app.models import ChangeRequest, Shipment
 from app.web.driver_queries import DriverQuery
 from app.web.pages_data import _ON_DRIVER, _SIBLINGS, _VERSION_ON_DRIVER, by_token, shipment_by_number
@@ -53,10 +55,17 @@ async def test_another_shops_rows_on_the_order_are_not_shown(runtime, clock, sho
     second = await at_state(runtime, clock, shop, "in_transit", serial=7)
     assert second.order_id == made.order_id
     async with writing(runtime.engine) as conn:  # the order's second shipment, filed under another shop
+        for each in (made, second):
+            wanted = [ParcelItemIn(sku="VASE")]
+            await set_parcel_items(
+                conn, order_id=each.order_id, shipment_id=each.shipment_id, wanted=wanted, now=clock()
+            )
         await conn.execute(update(SH).where(SH.c.id == second.shipment_id).values(merchant_id=other))
     data = await by_token(runtime.engine, made.token)
     assert data is not None
     assert [r.kind for r in data.requests] == ["address"] and data.siblings == []
+    assert list(data.parcels) == [made.shipment_id]
     found = await shipment_by_number(runtime.engine, shop.merchant_id, data.shipment.tracking_number)
     assert found is not None and [r.kind for r in found.requests] == ["address"] and found.siblings == []
+    assert list(found.parcels) == [made.shipment_id]
     assert await by_token(runtime.engine, second.token) is None  # a shipment whose order is another shop's

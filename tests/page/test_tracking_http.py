@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from app.db import writing
+from app.ingest.parcel_items import set_parcel_items
+from app.ingest.schemas import ParcelItemIn
 from app.models import Merchant, Shipment
 from app.web.page_cache import VersionMemo
 from tests.page.conftest import STATES, Shop, at_state
@@ -139,6 +142,33 @@ async def test_split_order_lists_every_shipment(runtime, clock, shop: Shop, clie
     second = await at_state(runtime, clock, shop, "in_transit", order="S1", serial=2)
     text = (await client.get(f"/t/{first.token}")).text
     assert "Your order comes in 2 parcels" in text and f'href="/t/{second.token}"' in text
+
+
+async def test_each_parcel_of_a_split_order_shows_its_own_items(runtime, clock, shop: Shop, client) -> None:
+    """Where the shop said which items each parcel carries: this parcel's items, the other parcel's beside its
+    number, and what has not shipped yet; in the shopper's language."""
+    products = ("vase", "mug", "throw")
+    first = await at_state(runtime, clock, shop, "delivered", order="S2", products=products)
+    second = await at_state(runtime, clock, shop, "in_transit", order="S2", serial=2, products=products)
+    now = datetime.now(UTC)
+    async with writing(runtime.engine) as conn:
+        for made, skus in ((first, ["VASE"]), (second, ["MUG"])):
+            wanted = [ParcelItemIn(sku=sku) for sku in skus]
+            await set_parcel_items(conn, order_id=made.order_id, shipment_id=made.shipment_id, wanted=wanted, now=now)
+
+    page = (await client.get(f"/t/{first.token}")).text
+    mine = page[page.index('id="items-heading"') : page.index("</section>", page.index('id="items-heading"'))]
+    assert "1 item in this parcel" in mine and "Stoneware vase" in mine
+    assert mine.index("Not shipped yet") < mine.index("Linen throw") and "Glazed mug" not in mine
+    assert f'href="/t/{second.token}"' in page and "Glazed mug × 1" in page
+    french = (await client.get(f"/t/{second.token}?lang=fr")).text
+    assert "1 article dans ce colis" in french and "Pas encore expédié" in french and "Stoneware vase × 1" in french
+
+
+async def test_without_parcel_items_the_page_lists_the_orders_items(runtime, clock, shop: Shop, client) -> None:
+    made = await at_state(runtime, clock, shop, "in_transit", order="S3", products=("vase", "mug"))
+    page = (await client.get(f"/t/{made.token}")).text
+    assert "2 items in this order" in page and "in this parcel" not in page and "Not shipped yet" not in page
 
 
 async def test_page_views_are_recorded_in_the_background(runtime, clock, shop: Shop, site) -> None:

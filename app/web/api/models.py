@@ -110,8 +110,16 @@ class ShipmentOut(BaseModel):
         )
 
 
+class ParcelItemOut(BaseModel):
+    sku: str
+    product_id: str
+    variant: str
+    quantity: int
+
+
 class ShipmentDetail(ShipmentOut):
     events: list[EventOut] = Field(description="newest first")
+    parcel_items: list[ParcelItemOut] = Field(description="the order's items this parcel carries, when the shop said")
 
 
 class OrderOut(BaseModel):

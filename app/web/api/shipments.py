@@ -7,19 +7,18 @@ from typing import Any
 
 from pydantic import ConfigDict, Field, field_validator
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.ingest.orders import CarrierUnknown, add_shipment, find_order_id, upsert_order
 from app.ingest.schemas import ShipmentIn, as_utc
-from app.models import Order, Shipment, TrackingEvent
-from app.web.api.errors import invalid, not_found
+from app.ingest.shipments import CarrierUnknown, ParcelItemsInvalid, shipment_in
+from app.models import Order, Shipment, ShipmentItem, TrackingEvent
+from app.web.api.errors import ApiError, invalid, not_found
 from app.web.api.framework import Call, Operation, Reply
-from app.web.api.models import EventOut, Page, ShipmentDetail, ShipmentOut, utc
+from app.web.api.models import EventOut, Page, ParcelItemOut, ShipmentDetail, ShipmentOut, utc
 from app.web.api.paging import PageQuery, next_cursor, paged
 from carriers.registry import CARRIER_CODES
 from carriers.status import TERMINAL, Status
 
-SH, ORD, EV = Shipment.__table__, Order.__table__, TrackingEvent.__table__
+SH, ORD, EV, SI = Shipment.__table__, Order.__table__, TrackingEvent.__table__, ShipmentItem.__table__
 
 
 class ShipmentQuery(PageQuery):
@@ -86,32 +85,26 @@ async def load_detail(call: Call, shipment_id: int) -> ShipmentDetail:
         )
         for e in events
     ]
-    return ShipmentDetail(**out(call, row).model_dump(), events=listed)
+    carried = await call.conn.execute(
+        select(SI.c.sku, SI.c.product_id, SI.c.variant, SI.c.quantity)
+        .where(SI.c.shipment_id == shipment_id)
+        .order_by(SI.c.id)
+    )
+    parcel = [ParcelItemOut.model_validate(item, from_attributes=True) for item in carried]
+    return ShipmentDetail(**out(call, row).model_dump(), events=listed, parcel_items=parcel)
 
 
 async def create(call: Call) -> Reply:
     data: ShipmentIn = call.body
-    conn: AsyncConnection = call.conn
-    secret = call.settings.secret_key
-    order_id = await find_order_id(conn, merchant_id=call.merchant_id, number=data.order_number)
-    if order_id is None:
-        made = await upsert_order(
-            conn, merchant_id=call.merchant_id, data=data.order(), now=call.now, secret_key=secret
-        )
-        order_id = made.order_id
     try:
-        shipment = await add_shipment(
-            conn,
-            merchant_id=call.merchant_id,
-            order_id=order_id,
-            tracking_number=data.tracking_number,
-            carrier=data.carrier,
-            service=data.service,
-            now=call.now,
-            secret_key=secret,
+        shipment = await shipment_in(
+            call.conn, merchant_id=call.merchant_id, data=data, secret_key=call.settings.secret_key, now=call.now
         )
     except CarrierUnknown as exc:
         raise invalid("carrier", str(exc)) from None
+    except ParcelItemsInvalid as exc:
+        errors = [{"field": place, "reason": reason} for place, reason in exc.errors.items()]
+        raise ApiError(422, "validation failed", errors) from None
     return Reply(201 if shipment.created else 200, await load_detail(call, shipment.shipment_id))
 
 

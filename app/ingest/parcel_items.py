@@ -1,0 +1,86 @@
+"""What each parcel of a split order carries: the items a shop names for a shipment (by SKU, else product id and
+variant) matched to its order's items and stored in `shipment_item`, with a precise error for any that do not match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.ingest.schemas import ParcelItemIn
+from app.models import LineItem, Shipment, ShipmentItem
+
+LI, SH, SI = LineItem.__table__, Shipment.__table__, ShipmentItem.__table__
+
+
+class ParcelItemsInvalid(ValueError):
+    """Some named items are not the order's: `errors` maps each one's place (`parcel_items[2]`) to the reason."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{place}: {reason}" for place, reason in errors.items()))
+        self.errors = errors
+
+
+def match_item(wanted: ParcelItemIn, items: Sequence[Any]) -> Any | None:
+    """The order's item this entry names: the one with its SKU; else the one with its product id and, when given,
+    its variant (the first of several)."""
+    if wanted.sku:
+        return next((item for item in items if item.sku == wanted.sku), None)
+    same_product = [item for item in items if item.product_id == wanted.product_id]
+    if wanted.variant:
+        same_product = [item for item in same_product if item.variant == wanted.variant]
+    return same_product[0] if same_product else None
+
+
+def _named(wanted: ParcelItemIn) -> str:
+    if wanted.sku:
+        return f"sku {wanted.sku!r}"
+    return f"product_id {wanted.product_id!r}" + (f" (variant {wanted.variant!r})" if wanted.variant else "")
+
+
+async def set_parcel_items(
+    conn: AsyncConnection,
+    *,
+    order_id: int,
+    shipment_id: int,
+    wanted: Sequence[ParcelItemIn],
+    now: datetime,
+    field: str = "parcel_items",
+    strict: bool = True,
+) -> dict[str, str]:
+    """Replace what this shipment carries with `wanted`, each matched to an item of its order and no more of it than
+    the order holds; the shipment's `updated_at` moves, so its pages show it. When any entry does not match: strict,
+    raises ParcelItemsInvalid, changing nothing; otherwise stores those that match and returns the others' errors
+    (a shop integration's payload is taken as far as it goes)."""
+    items = list(await conn.execute(select(LI).where(LI.c.order_id == order_id).order_by(LI.c.id)))
+    errors: dict[str, str] = {}
+    rows: list[dict[str, Any]] = []
+    carried: dict[int, int] = {}
+    for place, entry in enumerate(wanted):
+        item = match_item(entry, items)
+        if item is None:
+            errors[f"{field}[{place}]"] = f"the order has no item with {_named(entry)}"
+            continue
+        carried[item.id] = carried.get(item.id, 0) + entry.quantity
+        if carried[item.id] > item.quantity:
+            errors[f"{field}[{place}]"] = f"the order holds {item.quantity} of {_named(entry)}, not {carried[item.id]}"
+            continue
+        rows.append(
+            {
+                "shipment_id": shipment_id,
+                "sku": item.sku,
+                "product_id": item.product_id,
+                "variant": item.variant,
+                "quantity": entry.quantity,
+            }
+        )
+    if errors and strict:
+        raise ParcelItemsInvalid(errors)
+    await conn.execute(SI.delete().where(SI.c.shipment_id == shipment_id))
+    if rows:
+        await conn.execute(SI.insert(), rows)
+    await conn.execute(update(SH).where(SH.c.id == shipment_id).values(updated_at=now))
+    return errors
