@@ -1,4 +1,5 @@
-"""Delivery feedback sent in by the shop (API): one score and comment per order, announced to its webhooks."""
+"""Delivery feedback, from the shop (API) or the tracking page: one score and comment per order, announced to its
+webhooks."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.db import insert_for
 from app.ingest.schemas import Strict, WholeInt
 from app.integrations.outbound import queue_event
 from app.models import Order, Shipment, SurveyResponse
+from app.web.page_changes import order_page_changed
 
 SURVEY, SHIP, ORD = SurveyResponse.__table__, Shipment.__table__, Order.__table__
 
@@ -29,12 +31,21 @@ class FeedbackResult:
 
 
 async def record_feedback(
-    conn: AsyncConnection, *, merchant_id: int, order_id: int, data: FeedbackFields, source: str, now: datetime
+    conn: AsyncConnection,
+    *,
+    merchant_id: int,
+    order_id: int,
+    data: FeedbackFields,
+    source: str,
+    now: datetime,
+    shipment_id: int | None = None,
 ) -> FeedbackResult:
-    """Store (or replace) the order's feedback, against its latest shipment, and queue `feedback.received`."""
-    shipment_id = (
-        await conn.execute(select(SHIP.c.id).where(SHIP.c.order_id == order_id).order_by(SHIP.c.id.desc()).limit(1))
-    ).scalar()
+    """Store (or replace) the order's feedback, against `shipment_id` or else its latest shipment, queue
+    `feedback.received`, and move the order's page version (its pages show the rating)."""
+    if shipment_id is None:
+        shipment_id = (
+            await conn.execute(select(SHIP.c.id).where(SHIP.c.order_id == order_id).order_by(SHIP.c.id.desc()).limit(1))
+        ).scalar()
     existing = (
         await conn.execute(select(SURVEY.c.id).where(SURVEY.c.order_id == order_id, SURVEY.c.kind == "feedback"))
     ).scalar()
@@ -59,9 +70,11 @@ async def record_feedback(
         "shipment_id": shipment_id,
         "rating": data.rating,
         "comment": data.comment,
+        "source": source,
     }
     event_id = f"feedback.received:{feedback_id}:{now.timestamp():.6f}"
     await queue_event(
         conn, merchant_id=merchant_id, event_type="feedback.received", payload=payload, now=now, event_id=event_id
     )
+    await order_page_changed(conn, merchant_id=merchant_id, order_id=order_id, now=now)
     return FeedbackResult(feedback_id, existing is None)

@@ -1,5 +1,6 @@
 """What the shopper can do from the tracking page: rate the delivery, opt in to SMS and pick a channel, and ask for a
-change before the parcel ships (stored, then emailed to the shop after commit). Plain forms, 303 back to the page."""
+change before the parcel ships. A rating and a request reach the shop's webhooks (`feedback.received`,
+`change_request.created`); a request is also emailed to the shop after commit. Plain forms, 303 back to the page."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from app.db import insert_for, writing
-from app.models import ChangeRequest, Order, SurveyResponse
+from app.db import writing
+from app.ingest.feedback import FeedbackFields, record_feedback
+from app.integrations.outbound import queue_event
+from app.models import ChangeRequest, Order
 from app.web.page_cache import memo_for
 from app.web.page_changes import order_page_changed
 from app.web.page_context import CHANGE_KINDS, can_request_change
@@ -25,7 +28,7 @@ from app.web.public import choose_locale, html_response, not_found, render_track
 from notifications.base import EmailMessageSpec
 
 log = logging.getLogger(__name__)
-ORD, SR, CR = Order.__table__, SurveyResponse.__table__, ChangeRequest.__table__
+ORD, CR = Order.__table__, ChangeRequest.__table__
 MAX_COMMENT = 2000
 
 
@@ -71,28 +74,17 @@ async def feedback(request: Request) -> Response:
     if errors:
         return await _with_errors(request, data, errors, {"rating": raw_rating, "comment": comment})
     now = datetime.now(UTC)
-    values = {
-        "merchant_id": data.merchant.id,
-        "order_id": data.order.id,
-        "shipment_id": data.shipment.id,
-        "kind": "feedback",
-        "rating": int(raw_rating),
-        "comment": comment,
-        "source": "page",
-        "value": "",
-        "saved": False,
-        "created_at": now,
-        "updated_at": now,
-    }
+    rating = FeedbackFields(rating=int(raw_rating), comment=comment)
     async with writing(request.app.state.runtime.engine) as conn:
-        statement = insert_for(conn, SR).values(values)
-        await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["order_id", "kind"],
-                set_={"rating": values["rating"], "comment": comment, "source": "page", "updated_at": now},
-            )
+        await record_feedback(
+            conn,
+            merchant_id=data.merchant.id,
+            order_id=data.order.id,
+            data=rating,
+            source="page",
+            now=now,
+            shipment_id=data.shipment.id,
         )
-        await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     return back_to_page(request, "feedback")
 
 
@@ -163,8 +155,9 @@ async def change_request(request: Request) -> Response:
         return await _with_errors(request, data, errors, {"kind": kind})
     now = datetime.now(UTC)
     async with writing(request.app.state.runtime.engine) as conn:
-        await conn.execute(
-            CR.insert().values(
+        made = await conn.execute(
+            CR.insert()
+            .values(
                 merchant_id=data.merchant.id,
                 order_id=data.order.id,
                 shipment_id=data.shipment.id,
@@ -174,6 +167,26 @@ async def change_request(request: Request) -> Response:
                 merchant_note="",
                 created_at=now,
             )
+            .returning(CR.c.id)
+        )
+        request_id = int(made.scalar_one())
+        payload = {
+            "request_id": request_id,
+            "order_id": data.order.id,
+            "order_number": data.order.number,
+            "shipment_id": data.shipment.id,
+            "kind": kind,
+            "details": details,  # what the shopper typed for the shop, as the shop's email carries it
+            "created_at": now.isoformat(),
+        }
+        event_id = f"change_request.created:{request_id}"
+        await queue_event(
+            conn,
+            merchant_id=data.merchant.id,
+            event_type="change_request.created",
+            payload=payload,
+            now=now,
+            event_id=event_id,
         )
         await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     await _tell_merchant(request, data, kind, details)

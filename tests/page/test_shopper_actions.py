@@ -10,7 +10,16 @@ import pytest
 from sqlalchemy import select, update
 
 from app.db import reading, writing
-from app.models import ChangeRequest, Merchant, Order, PageEvent, Product, SurveyResponse
+from app.models import (
+    ChangeRequest,
+    Merchant,
+    Order,
+    PageEvent,
+    Product,
+    SurveyResponse,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from app.recommend import recommendations
 from tests.factories import shipment_row
 from tests.page.conftest import Shop, at_state, ship
@@ -201,3 +210,30 @@ async def test_cross_site_form_posts_are_refused(runtime, clock, shop: Shop, cli
         f"/t/{made.token}/feedback", data={"rating": "1"}, headers={"origin": "https://evil.example"}
     )
     assert answer.status_code == 403
+
+
+async def test_a_rating_and_a_request_from_the_page_reach_the_shops_webhooks(runtime, clock, shop, client) -> None:
+    async with writing(runtime.engine) as conn:
+        await conn.execute(
+            WebhookEndpoint.__table__.insert().values(
+                merchant_id=shop.merchant_id,
+                url="https://hooks.lumiere.example/",
+                secret=b"sealed",
+                events=["feedback.received", "change_request.created"],
+            )
+        )
+    delivered = await at_state(runtime, clock, shop, "delivered", order="W1")
+    assert (
+        await client.post(f"/t/{delivered.token}/feedback", data={"rating": "2", "comment": "Box was crushed"})
+    ).status_code == 303
+    waiting = await at_state(runtime, clock, shop, "not_found", order="W2", serial=2)
+    sent = await client.post(f"/t/{waiting.token}/change", data={"kind": "swap", "details": "Size M instead of L"})
+    assert sent.status_code == 303
+
+    table = WebhookDelivery.__table__
+    deliveries = {d.event_type: d.payload["data"] for d in await rows(runtime.engine, table, table.c.id > 0)}
+    rating, request = deliveries["feedback.received"], deliveries["change_request.created"]
+    assert (rating["order_number"], rating["shipment_id"], rating["rating"]) == ("W1", delivered.shipment_id, 2)
+    assert (rating["comment"], rating["source"]) == ("Box was crushed", "page")
+    assert (request["order_number"], request["shipment_id"], request["kind"]) == ("W2", waiting.shipment_id, "swap")
+    assert request["details"] == "Size M instead of L" and request["request_id"] > 0
