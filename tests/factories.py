@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.db import reading, writing
 from app.ingest.schemas import ShipmentIn
 from app.ingest.shipments import CreatedShipment, create_shipment
-from app.models import ApiKey, Merchant, Notification, Order, Shipment, TrackingEvent
+from app.models import ApiKey, Merchant, Notification, Order, Shipment, TrackingEvent, WebhookEndpoint
 from app.security.apikeys import new_api_key
 
 
@@ -119,3 +119,13 @@ SAMPLE_SHOP = {
     "button_text_color": "#ffffff",
     "support_email": "help@acme.example",
 }
+
+
+async def subscribe(
+    engine: AsyncEngine, merchant_id: int, events: list[str], url: str = "https://hooks.example/"
+) -> None:
+    """An enabled webhook endpoint of the shop for `events` (its secret a placeholder: nothing is delivered)."""
+    async with writing(engine) as conn:
+        await conn.execute(
+            WebhookEndpoint.__table__.insert().values(merchant_id=merchant_id, url=url, secret=b"sealed", events=events)
+        )

@@ -7,8 +7,9 @@ from typing import Any
 from sqlalchemy import select, update
 
 from app.db import reading, writing
-from app.models import Merchant, Notification, NotificationRule, Order, WebhookDelivery, WebhookEndpoint
+from app.models import Merchant, Notification, NotificationRule, Order, WebhookDelivery
 from tests.api.conftest import Shop
+from tests.factories import subscribe
 
 ORDER: dict[str, Any] = {
     "number": "1001",
@@ -103,15 +104,7 @@ async def test_patch_changes_only_the_fields_given(shop: Shop) -> None:
 
 
 async def test_cancel_records_the_reason_queues_the_message_and_the_webhook(shop: Shop, runtime) -> None:
-    async with writing(runtime.engine) as conn:
-        await conn.execute(
-            WebhookEndpoint.__table__.insert().values(
-                merchant_id=shop.merchant_id,
-                url="https://hooks.example.com/x",
-                secret=b"sealed",
-                events=["order.cancelled"],
-            )
-        )
+    await subscribe(runtime.engine, shop.merchant_id, ["order.cancelled"])
     order = (await shop.post("/api/v1/orders", json=ORDER)).json()
     cancelled = await shop.post(f"/api/v1/orders/{order['id']}/cancel", json={"reason": "too_slow"})
     assert cancelled.status_code == 200

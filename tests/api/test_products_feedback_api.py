@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from app.db import reading, writing
-from app.models import SurveyResponse, WebhookDelivery, WebhookEndpoint
+from app.models import SurveyResponse, WebhookDelivery
 from tests.api.conftest import Shop
+from tests.factories import subscribe
 
 PRODUCT = {
     "external_id": "sku-vase",
@@ -54,12 +55,7 @@ async def test_delete_deactivates_and_list_filters(shops: tuple[Shop, Shop]) -> 
 
 
 async def test_feedback_recorded_replaced_listed_and_announced(shop: Shop, runtime) -> None:
-    async with writing(runtime.engine) as conn:
-        await conn.execute(
-            WebhookEndpoint.__table__.insert().values(
-                merchant_id=shop.merchant_id, url="https://h.example.com/", secret=b"s", events=["feedback.received"]
-            )
-        )
+    await subscribe(runtime.engine, shop.merchant_id, ["feedback.received"])
     made = (
         await shop.post("/api/v1/shipments", json={"order_number": "7", "tracking_number": "SBDL29000000001"})
     ).json()

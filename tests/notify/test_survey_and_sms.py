@@ -12,14 +12,14 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from app.db import reading, writing
-from app.models import MessageEvent, SaveOffer, Suppression, SurveyResponse, WebhookDelivery, WebhookEndpoint
+from app.models import MessageEvent, SaveOffer, Suppression, SurveyResponse, WebhookDelivery
 from app.notify import links
 from app.notify.dispatcher import dispatch_once
 from app.notify.orders import on_order_cancelled
 from app.tracking.poller import poll_once
 from app.web.app import create_app
 from carriers.sandbox.scenarios import make_number
-from tests.factories import add_shipment, make_merchant
+from tests.factories import add_shipment, make_merchant, subscribe
 from tests.notify.conftest import TWILIO_TOKEN, outbox_of, set_merchant, set_order
 from tests.servers import serve
 
@@ -76,15 +76,7 @@ async def test_cancellation_save_flow_answers_with_the_shops_offer(runtime, cloc
 async def test_feedback_score_comment_open_pixel_and_click_redirect(runtime, clock, mailbox) -> None:
     catcher, _ = mailbox
     merchant_id, _ = await make_merchant(runtime.engine, website_url="https://acme.example", feedback_days=1)
-    async with writing(runtime.engine) as conn:  # the shop's systems subscribe to feedback
-        await conn.execute(
-            WebhookEndpoint.__table__.insert().values(
-                merchant_id=merchant_id,
-                url="https://hooks.acme.example/",
-                secret=b"sealed",
-                events=["feedback.received"],
-            )
-        )
+    await subscribe(runtime.engine, merchant_id, ["feedback.received"])  # the shop's systems subscribe to feedback
     start = clock.now
     made = await add_shipment(runtime.engine, merchant_id, runtime.settings.secret_key, make_number("DL", start))
     clock.now = start + timedelta(hours=58)

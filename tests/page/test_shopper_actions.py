@@ -18,10 +18,9 @@ from app.models import (
     Product,
     SurveyResponse,
     WebhookDelivery,
-    WebhookEndpoint,
 )
 from app.recommend import recommendations
-from tests.factories import shipment_row
+from tests.factories import shipment_row, subscribe
 from tests.page.conftest import Shop, at_state, ship
 
 
@@ -213,15 +212,7 @@ async def test_cross_site_form_posts_are_refused(runtime, clock, shop: Shop, cli
 
 
 async def test_a_rating_and_a_request_from_the_page_reach_the_shops_webhooks(runtime, clock, shop, client) -> None:
-    async with writing(runtime.engine) as conn:
-        await conn.execute(
-            WebhookEndpoint.__table__.insert().values(
-                merchant_id=shop.merchant_id,
-                url="https://hooks.lumiere.example/",
-                secret=b"sealed",
-                events=["feedback.received", "change_request.created"],
-            )
-        )
+    await subscribe(runtime.engine, shop.merchant_id, ["feedback.received", "change_request.created"])
     delivered = await at_state(runtime, clock, shop, "delivered", order="W1")
     assert (
         await client.post(f"/t/{delivered.token}/feedback", data={"rating": "2", "comment": "Box was crushed"})
