@@ -229,6 +229,7 @@ async def add_shipment(
     statement = statement.on_conflict_do_nothing(index_elements=["merchant_id", "carrier", "tracking_number"])
     inserted = (await conn.execute(statement.returning(SH.c.id))).scalar()
     if inserted is not None:
+        await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)  # its siblings' pages
         return CreatedShipment(int(inserted), order_id, derive_token(secret_key, ref, 0), True, carrier)
     row = (
         await conn.execute(

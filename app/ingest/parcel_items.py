@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.ingest.schemas import ParcelItemIn
 from app.models import LineItem, Shipment, ShipmentItem
+from app.web.page_changes import lapse_stored_pages
 
 LI, SH, SI = LineItem.__table__, Shipment.__table__, ShipmentItem.__table__
 
@@ -52,9 +53,9 @@ async def set_parcel_items(
     strict: bool = True,
 ) -> dict[str, str]:
     """Replace what this shipment carries with `wanted`, each matched to an item of its order and no more of it than
-    the order holds; the shipment's `updated_at` moves, so its pages show it. When any entry does not match: strict,
-    raises ParcelItemsInvalid, changing nothing; otherwise stores those that match and returns the others' errors
-    (a shop integration's payload is taken as far as it goes)."""
+    the order holds; the shipment's `updated_at` moves and the order's stored pages lapse, so its pages show it.
+    When any entry does not match: strict, raises ParcelItemsInvalid, changing nothing; otherwise stores those that
+    match and returns the others' errors (a shop integration's payload is taken as far as it goes)."""
     items = list(await conn.execute(select(LI).where(LI.c.order_id == order_id).order_by(LI.c.id)))
     errors: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
@@ -83,4 +84,6 @@ async def set_parcel_items(
     if rows:
         await conn.execute(SI.insert(), rows)
     await conn.execute(update(SH).where(SH.c.id == shipment_id).values(updated_at=now))
+    merchant_id = (await conn.execute(select(SH.c.merchant_id).where(SH.c.id == shipment_id))).scalar_one()
+    await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)  # each parcel shows them all
     return errors

@@ -34,9 +34,9 @@ async def shipment_in(
         now=now,
         secret_key=secret_key,
     )
-    if data.parcel_items is not None:
+    if data.parcel_items is not None:  # matched to the items of the order the number belongs to
         await set_parcel_items(
-            conn, order_id=order_id, shipment_id=shipment.shipment_id, wanted=data.parcel_items, now=now
+            conn, order_id=shipment.order_id, shipment_id=shipment.shipment_id, wanted=data.parcel_items, now=now
         )
     return shipment
 

@@ -56,7 +56,7 @@ async def _shipments(
         if ref.items:
             unmatched = await set_parcel_items(
                 conn,
-                order_id=order_id,
+                order_id=shipment.order_id,
                 shipment_id=shipment.shipment_id,
                 wanted=ref.items,
                 now=now,

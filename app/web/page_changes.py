@@ -1,6 +1,6 @@
 """Writes that change what an order's tracking pages show outside the carrier pipeline (the shopper's own actions,
-the shop's answer to a request, a rating from the feedback email): the order's page version moves and its stored
-pages lapse, so the page job of whichever process runs it renders them again."""
+the shop's answer to a request, a rating, an order update, a new parcel or what a parcel carries): the order's page
+version moves and its stored pages lapse, so the page job of whichever process runs it renders them again."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The page follows what others write about the order outside the carrier pipeline: the shop answering the
-shopper's request or cancelling the order, and a rating given from the feedback email. Each moves the order's page
-version (no cached rendering shows the old state) and lapses its stored pages (the page job renders them again, in
-any process)."""
+shopper's request or cancelling the order, a rating given from the feedback email, a new parcel. Each moves the
+order's page version (no cached rendering shows the old state) and lapses its stored pages (the page job renders
+them again, in any process)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from sqlalchemy import select
 from app.catalog.shopper_requests import answer_request
 from app.db import reading, writing
 from app.ingest.orders import cancel_order
+from app.ingest.schemas import ParcelItemIn, ShipmentIn
+from app.ingest.shipments import create_shipment
 from app.models import ChangeRequest, Notification, RenderedPage
 from app.notify import links
 from app.web.stored_pages import store_pages, store_pending
@@ -100,3 +102,20 @@ async def test_an_order_cancelled_through_the_api_has_its_stored_page_rendered_a
     await rewrite_scans(runtime, made.shipment_id, "Built afresh")
     page = (await client.get(f"/t/{made.token}")).text  # this process never saw the page: its stored rendering
     assert "This order was cancelled." in page and "Built afresh" not in page
+
+
+async def test_a_new_parcel_has_the_stored_pages_of_its_order_rendered_again(runtime, clock, shop: Shop, client):
+    first = await at_state(runtime, clock, shop, "in_transit", order="P1", products=("vase", "mug"))
+    state = SimpleNamespace(runtime=runtime)
+    assert await store_pages(state, [first.shipment_id]) == 1
+    data = ShipmentIn(
+        order_number="P1", tracking_number="SBDL29000000077", carrier="sandbox", parcel_items=[ParcelItemIn(sku="MUG")]
+    )
+    second = await create_shipment(
+        runtime.engine, merchant_id=shop.merchant_id, data=data, secret_key=runtime.settings.secret_key
+    )
+    assert await store_pending(state) == 2  # the first parcel's page lapsed; the new one's page is new
+    await rewrite_scans(runtime, first.shipment_id, "Built afresh")
+    page = (await client.get(f"/t/{first.token}")).text  # the stored rendering, made after the second parcel
+    assert "Your order comes in 2 parcels" in page and f'href="/t/{second.token}"' in page
+    assert "Glazed mug × 1" in page and "Built afresh" not in page
