@@ -21,7 +21,7 @@ from app.ingest.feedback import FeedbackFields, record_feedback
 from app.integrations.outbound import queue_event
 from app.models import ChangeRequest, Order
 from app.web.page_cache import memo_for
-from app.web.page_changes import order_page_changed
+from app.web.page_changes import lapse_stored_pages, order_page_changed
 from app.web.page_context import CHANGE_KINDS, can_request_change
 from app.web.pages_data import TrackingData, by_token
 from app.web.public import choose_locale, html_response, not_found, render_tracking
@@ -121,7 +121,7 @@ async def sms_preferences(request: Request) -> Response:
     if errors:
         return await _with_errors(request, data, errors, {"channel": channel, "consent": consent})
     now = datetime.now(UTC)
-    values: dict[str, Any] = {"preferred_channel": channel}
+    values: dict[str, Any] = {"preferred_channel": channel, "updated_at": now}
     if channel == "sms":
         values.update({"sms_opt_in": True, "sms_consent_at": now, "customer_phone": phone})
     else:
@@ -130,7 +130,7 @@ async def sms_preferences(request: Request) -> Response:
         await conn.execute(
             update(ORD).where(ORD.c.id == data.order.id, ORD.c.merchant_id == data.merchant.id).values(values)
         )
-        await order_page_changed(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
+        await lapse_stored_pages(conn, merchant_id=data.merchant.id, order_id=data.order.id, now=now)
     return back_to_page(request, "updates")
 
 

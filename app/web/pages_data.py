@@ -79,7 +79,7 @@ _SIBLINGS = (
 )
 _PARCEL_SHOWN = (SI.c.shipment_id, SI.c.sku, SI.c.product_id, SI.c.variant, SI.c.quantity)
 ParcelItemRow = namedtuple("ParcelItemRow", [c.name for c in _PARCEL_SHOWN])  # type: ignore[misc]
-_PARCELS = (  # the shop is checked on the rows (`parcels_on`), as for every page statement
+_PARCELS = (  # the shop is checked on the rows (`by_parcel`), as for every page statement
     select(*_PARCEL_SHOWN, SH.c.merchant_id)
     .join(SH, SH.c.id == SI.c.shipment_id)
     .where(SH.c.order_id == bindparam("order_id"))
