@@ -17,15 +17,18 @@ from app.models import (
     NotificationAttempt,
     Order,
     Shipment,
+    ShipmentItem,
     TrackingEvent,
     utcnow,
 )
 from app.security.tokens import derive_token, token_hash
+from app.web.page_parcels import Carried, item_of
 
 SHIPMENTS = Shipment.__table__
 NOTIFICATIONS = Notification.__table__
 ATTEMPTS = NotificationAttempt.__table__
 MESSAGE_EVENTS = MessageEvent.__table__
+PARCEL = ShipmentItem.__table__
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class ShipmentDetail:
     items: list[Any]
     events: list[Any]
     messages: list[Message]
+    parcel: list[Carried]  # what this parcel carries, when the shop said
 
 
 async def shipment_detail(conn: AsyncConnection, *, merchant_id: int, shipment_id: int) -> ShipmentDetail | None:
@@ -58,7 +62,11 @@ async def shipment_detail(conn: AsyncConnection, *, merchant_id: int, shipment_i
     )
     event_rows = (await conn.execute(event_query)).all()
     messages = await _messages(conn, merchant_id, order.id)
-    return ShipmentDetail(shipment, order, list(item_rows), list(event_rows), messages)
+    carried = (
+        await conn.execute(select(PARCEL).where(PARCEL.c.shipment_id == shipment_id).order_by(PARCEL.c.id))
+    ).all()
+    parcel = [Carried(item, row.quantity) for row in carried if (item := item_of(row, item_rows)) is not None]
+    return ShipmentDetail(shipment, order, list(item_rows), list(event_rows), messages, parcel)
 
 
 async def _messages(conn: AsyncConnection, merchant_id: int, order_id: int) -> list[Message]:

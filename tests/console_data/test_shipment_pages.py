@@ -6,11 +6,16 @@ import asyncio
 from datetime import timedelta
 
 import httpx
+from sqlalchemy import select
 
 from app.db import writing
-from app.models import MessageEvent, Notification, NotificationAttempt, TrackingEvent
+from app.ingest.parcel_items import set_parcel_items
+from app.ingest.schemas import ParcelItemIn
+from app.models import MessageEvent, Notification, NotificationAttempt, Shipment, TrackingEvent
 from tests.console_data.seed import T0, add_order, add_shipment
 from tests.console_support import sign_in
+
+SH = Shipment.__table__
 
 
 async def _seed(engine, console) -> dict[str, int]:
@@ -69,6 +74,19 @@ async def test_list_search_filters_and_detail(console, runtime) -> None:
     for text in ("Address problem", "Item 0", "exception", "2 / 1", "ann@example.com", "http://track.test/t/"):
         assert text in detail.text, text
     assert (await console.client.get(f"/console/shipments/{ids['theirs']}")).status_code == 404
+
+
+async def test_the_detail_shows_what_the_parcel_carries(console, runtime) -> None:
+    ids = await _seed(runtime.engine, console)
+    path = f"/console/shipments/{ids['mine']}"
+    assert "In this parcel" not in (await console.client.get(path)).text  # the shop never said
+    async with writing(runtime.engine) as conn:
+        order_id = (await conn.execute(select(SH.c.order_id).where(SH.c.id == ids["mine"]))).scalar_one()
+        wanted = [ParcelItemIn(product_id="vase")]
+        await set_parcel_items(conn, order_id=order_id, shipment_id=ids["mine"], wanted=wanted, now=T0)
+    detail = (await console.client.get(path)).text
+    carried = detail[detail.index('id="parcel-items"') :]
+    assert "In this parcel" in detail and carried[: carried.index("</ul>")].count("<li>1 × Item 0</li>") == 1
 
 
 async def test_revoking_the_link_needs_owner_and_csrf(console, runtime, console_server) -> None:
