@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,6 +15,11 @@ from app.models import LineItem, Shipment, ShipmentItem
 from app.web.page_changes import lapse_stored_pages
 
 LI, SH, SI = LineItem.__table__, Shipment.__table__, ShipmentItem.__table__
+
+
+class ParcelItemsSet(NamedTuple):
+    changed: bool  # False when the shipment already carried exactly these
+    left_out: dict[str, str]  # place -> why, for entries that did not match (never when strict)
 
 
 class ParcelItemsInvalid(ValueError):
@@ -51,23 +56,27 @@ async def set_parcel_items(
     now: datetime,
     field: str = "parcel_items",
     strict: bool = True,
-) -> dict[str, str]:
+    places: Sequence[str] | None = None,
+) -> ParcelItemsSet:
     """Replace what this shipment carries with `wanted`, each matched to an item of its order and no more of it than
     the order holds; the shipment's `updated_at` moves and the order's stored pages lapse, so its pages show it.
     When any entry does not match: strict, raises ParcelItemsInvalid, changing nothing; otherwise stores those that
-    match and returns the others' errors (a shop integration's payload is taken as far as it goes)."""
+    match and returns the others' errors (a shop integration's payload is taken as far as it goes), keyed by each
+    entry's place: `places[i]` when given (a CSV line), else `field[i]`. Writes nothing when the shipment already
+    carries exactly these."""
     items = list(await conn.execute(select(LI).where(LI.c.order_id == order_id).order_by(LI.c.id)))
     errors: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     carried: dict[int, int] = {}
-    for place, entry in enumerate(wanted):
+    for index, entry in enumerate(wanted):
+        place = places[index] if places is not None else f"{field}[{index}]"
         item = match_item(entry, items)
         if item is None:
-            errors[f"{field}[{place}]"] = f"the order has no item with {_named(entry)}"
+            errors[place] = f"the order has no item with {_named(entry)}"
             continue
         carried[item.id] = carried.get(item.id, 0) + entry.quantity
         if carried[item.id] > item.quantity:
-            errors[f"{field}[{place}]"] = f"the order holds {item.quantity} of {_named(entry)}, not {carried[item.id]}"
+            errors[place] = f"the order holds {item.quantity} of {_named(entry)}, not {carried[item.id]}"
             continue
         rows.append(
             {
@@ -80,10 +89,15 @@ async def set_parcel_items(
         )
     if errors and strict:
         raise ParcelItemsInvalid(errors)
+    shown = (SI.c.shipment_id, SI.c.sku, SI.c.product_id, SI.c.variant, SI.c.quantity)
+    current = select(*shown).where(SI.c.shipment_id == shipment_id).order_by(SI.c.id)
+    before = [row._asdict() for row in await conn.execute(current)]
+    if before == rows:  # the same again (a repeated call or import): nothing to write
+        return ParcelItemsSet(False, errors)
     await conn.execute(SI.delete().where(SI.c.shipment_id == shipment_id))
     if rows:
         await conn.execute(SI.insert(), rows)
     await conn.execute(update(SH).where(SH.c.id == shipment_id).values(updated_at=now))
     merchant_id = (await conn.execute(select(SH.c.merchant_id).where(SH.c.id == shipment_id))).scalar_one()
     await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)  # each parcel shows them all
-    return errors
+    return ParcelItemsSet(True, errors)

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.db import make_engine, reading, writing
 from app.ingest.orders import add_shipment, detect_carrier, upsert_order
-from app.ingest.schemas import OrderIn, check_carrier, clean_tracking_number
+from app.ingest.parcel_items import set_parcel_items
+from app.ingest.schemas import OrderIn, ParcelItemIn, check_carrier, clean_tracking_number
 from app.models import ImportRun, Merchant
 from app.settings import Settings
 
@@ -51,6 +52,7 @@ COLUMNS = [
     "variant",
     "image_url",
     "product_url",
+    "parcel_quantity",
 ]
 ORDER_BATCH = 200
 MAX_ERRORS_KEPT = 1000
@@ -79,6 +81,7 @@ class Row:
     line: int
     order: OrderIn
     shipment: tuple[str, str, str] | None  # (tracking number, carrier, service)
+    parcel: ParcelItemIn | None = None  # the row's item, in the parcel of its tracking number or the nearest above
 
 
 @dataclass
@@ -133,18 +136,38 @@ def _reason(exc: ValidationError) -> str:
     return f"{column}: {first['msg']}"
 
 
+def _parcel(cells: dict[str, str]) -> ParcelItemIn | None:
+    """The row's item as its parcel carries it, when `parcel_quantity` is given. Raises ValueError naming it."""
+    if not cells.get("parcel_quantity"):
+        return None
+    if not cells.get("title"):
+        raise ValueError("parcel_quantity: the row has no item (title, and sku or product_id)")
+    try:
+        return ParcelItemIn(
+            sku=cells.get("sku", ""),
+            product_id=cells.get("product_id", ""),
+            variant=cells.get("variant", ""),
+            quantity=cells["parcel_quantity"],
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise ValueError(f"parcel_quantity: {first['msg'].removeprefix('Value error, ')}") from None
+
+
 def parse_row(line: int, cells: dict[str, str]) -> Row:
-    """One CSV row as an order part and an optional shipment. Raises ValueError naming the column."""
+    """One CSV row as an order part, an optional shipment and what of its item the parcel carries. Raises ValueError
+    naming the column."""
     if not cells.get("order_number"):
         raise ValueError("order_number: required")
     try:
         order = OrderIn.model_validate(_nested(cells))
     except ValidationError as exc:
         raise ValueError(_reason(exc)) from None
+    parcel = _parcel(cells)
     if not cells.get("tracking_number"):
         if cells.get("carrier"):
             raise ValueError("tracking_number: required when carrier is given")
-        return Row(line, order, None)
+        return Row(line, order, None, parcel)
     try:
         number = clean_tracking_number(cells["tracking_number"])
     except ValueError as exc:
@@ -155,7 +178,7 @@ def parse_row(line: int, cells: dict[str, str]) -> Row:
         raise ValueError(f"carrier: {exc}") from None
     if not carrier:
         raise ValueError("carrier: could not be recognised from the tracking number; fill in the carrier column")
-    return Row(line, order, (number, carrier, cells.get("service", "")[:100]))
+    return Row(line, order, (number, carrier, cells.get("service", "")[:100]), parcel)
 
 
 def merged_order(group: Group) -> OrderIn:
@@ -201,15 +224,24 @@ def read_groups(text: IO[str], report: ImportReport, progress: Callable[[int], N
             yield group
             group = None
         group = group or Group(row.order.number)
+        if row.parcel is not None and row.shipment is None and all(r.shipment is None for r in group.rows):
+            note = "parcel_quantity ignored: no tracking number on this row or above it for this order"
+            report.errors.append({"line": reader.line_num, "error": note})
+            row.parcel = None
         group.rows.append(row)
     if group is not None:
         yield group
 
 
-async def _apply_group(conn: AsyncConnection, merchant_id: int, group: Group, secret_key: str, now: datetime) -> bool:
-    """Write one order and its shipments; True when anything was created or changed."""
+async def _apply_group(
+    conn: AsyncConnection, merchant_id: int, group: Group, secret_key: str, now: datetime
+) -> tuple[bool, dict[int, str]]:
+    """Write one order, its shipments and what each parcel carries; (True when anything was created or changed,
+    the parcel items left out by line)."""
     result = await upsert_order(conn, merchant_id=merchant_id, data=merged_order(group), now=now, secret_key=secret_key)
     changed = result.created or result.changed
+    parcels: dict[int, list[Row]] = {}  # shipment id -> the rows naming what it carries
+    shipment_id: int | None = None
     for row in group.rows:
         if row.shipment is not None:
             number, carrier, service = row.shipment
@@ -224,7 +256,23 @@ async def _apply_group(conn: AsyncConnection, merchant_id: int, group: Group, se
                 secret_key=secret_key,
             )
             changed = changed or created.created
-    return changed
+            shipment_id = created.shipment_id
+        if row.parcel is not None and shipment_id is not None:
+            parcels.setdefault(shipment_id, []).append(row)
+    left_out: dict[int, str] = {}
+    for parcel_id, rows in parcels.items():
+        stored = await set_parcel_items(
+            conn,
+            order_id=result.order_id,
+            shipment_id=parcel_id,
+            wanted=[row.parcel for row in rows if row.parcel is not None],
+            now=now,
+            strict=False,
+            places=[str(row.line) for row in rows],
+        )
+        left_out |= {int(line): reason for line, reason in stored.left_out.items()}
+        changed = changed or stored.changed
+    return changed, left_out
 
 
 async def _write_batch(
@@ -235,11 +283,13 @@ async def _write_batch(
         for group in batch:
             try:
                 async with conn.begin_nested():
-                    changed = await _apply_group(conn, merchant_id, group, secret_key, now)
+                    changed, left_out = await _apply_group(conn, merchant_id, group, secret_key, now)
             except Exception as exc:  # one order's failure never costs the others
                 for row in group.rows:
                     report.fail(row.line, f"not imported: {type(exc).__name__}: {str(exc)[:200]}")
                 continue
+            for line, reason in left_out.items():
+                report.errors.append({"line": line, "error": f"parcel_quantity ignored: {reason}"})
             if changed:
                 report.rows_imported += len(group.rows)
             else:

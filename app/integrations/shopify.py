@@ -54,7 +54,7 @@ async def _shipments(
             notes.append(f"tracking number {ref.tracking_number!r} skipped: {exc}")
             continue
         if ref.items:
-            unmatched = await set_parcel_items(
+            stored = await set_parcel_items(
                 conn,
                 order_id=shipment.order_id,
                 shipment_id=shipment.shipment_id,
@@ -64,7 +64,8 @@ async def _shipments(
                 strict=False,
             )
             notes += [
-                f"tracking number {ref.tracking_number!r}: {place} left out: {why}" for place, why in unmatched.items()
+                f"tracking number {ref.tracking_number!r}: {place} left out: {why}"
+                for place, why in stored.left_out.items()
             ]
     return notes
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import make_engine, reading
 from app.integrations import csv_import
 from app.integrations.csv_import import get_run, import_csv, run_cli
-from app.models import LineItem, Order, Shipment, metadata
+from app.models import LineItem, Order, Shipment, ShipmentItem, metadata
 from app.runtime import Runtime
 from tests.conftest import make_settings
 from tests.factories import make_merchant
@@ -93,6 +93,35 @@ async def test_a_changed_cell_updates_only_that_order(rt: Runtime) -> None:
     report = await run(rt, shop, changed)
     assert (report.rows_imported, report.rows_unchanged) == (1, 2)
     assert {o.number: o.city for o in await rows(rt.engine, Order)}["2003"] == "Seoul"
+
+
+SPLIT = b"""order_number,email,tracking_number,carrier,sku,title,quantity,parcel_quantity
+4001,ana@example.com,SBDL29000000101,sandbox,VASE,Vase,1,1
+4001,,,,MUG,Mug,2,2
+4001,,SBDL29000000102,sandbox,THROW,Throw,2,3
+4001,,,,CANDLE,Candle,1,
+4002,bo@example.com,,,BOWL,Bowl,1,1
+4003,cy@example.com,SBDL29000000103,sandbox,,,,1
+"""
+
+
+async def test_parcel_quantity_says_what_each_parcel_carries(rt: Runtime) -> None:
+    """A row's item is in the parcel of its tracking number, or of the nearest one above it for the same order."""
+    shop, _ = await make_merchant(rt.engine)
+    report = await run(rt, shop, SPLIT)
+    assert (report.rows_imported, report.rows_failed) == (5, 1)
+    assert report.errors == [
+        {"line": 6, "error": "parcel_quantity ignored: no tracking number on this row or above it for this order"},
+        {"line": 7, "error": "parcel_quantity: the row has no item (title, and sku or product_id)"},
+        {"line": 4, "error": "parcel_quantity ignored: the order holds 2 of sku 'THROW', not 3"},
+    ]
+    parcels = {s.tracking_number: s.id for s in await rows(rt.engine, Shipment)}
+    carried = [(i.shipment_id, i.sku, i.quantity) for i in await rows(rt.engine, ShipmentItem)]
+    assert carried == [(parcels["SBDL29000000101"], "VASE", 1), (parcels["SBDL29000000101"], "MUG", 2)]
+    assert len(await rows(rt.engine, LineItem)) == 5  # every row's item is the order's, parcel or not
+
+    again = await run(rt, shop, SPLIT)
+    assert (again.rows_imported, again.rows_unchanged) == (0, 5)  # the same parcels again change nothing
 
 
 async def test_missing_order_number_column_fails_the_file_clearly(rt: Runtime) -> None:
