@@ -97,7 +97,7 @@ async def set_parcel_items(
     await conn.execute(SI.delete().where(SI.c.shipment_id == shipment_id))
     if rows:
         await conn.execute(SI.insert(), rows)
-    await conn.execute(update(SH).where(SH.c.id == shipment_id).values(updated_at=now))
-    merchant_id = (await conn.execute(select(SH.c.merchant_id).where(SH.c.id == shipment_id))).scalar_one()
+    touched = update(SH).where(SH.c.id == shipment_id).values(updated_at=now).returning(SH.c.merchant_id)
+    merchant_id = (await conn.execute(touched)).scalar_one()
     await lapse_stored_pages(conn, merchant_id=merchant_id, order_id=order_id, now=now)  # each parcel shows them all
     return ParcelItemsSet(True, errors)
